@@ -1,0 +1,4 @@
+"""The operator's CLI: a thin layer over the library.
+
+Each command builds `ChatSeal` and calls one method.
+"""

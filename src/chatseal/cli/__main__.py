@@ -1,0 +1,5 @@
+"""`python -m chatseal.cli`."""
+
+from chatseal.cli.main import main
+
+main()

@@ -1,0 +1,91 @@
+"""The decision point every operation passes through, as the service sees it.
+
+`Authorizer` is the seam: the Cedar engine in `chatseal.policy` plugs in here. `RolePolicy` is the
+built-in fallback with the same role names, used when no policy engine is configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from chatseal.model import Principal
+
+DATA_ROLES = frozenset({"user", "agent", "support", "tenant-admin"})
+CLASSIFICATION_RANK = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What an action is about. `owned` says whether the principal owns it."""
+
+    kind: str
+    tenant: str
+    id: str | None = None
+    classification: str = "internal"
+    owned: bool = False
+    consents: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Allowed or not; `visible` says whether the principal may learn the resource exists."""
+
+    allowed: bool
+    visible: bool
+    reason: str
+    policy_version: str = "builtin-roles-v1"
+
+
+class Authorizer(Protocol):
+    """Decides whether a principal may perform an action on a resource."""
+
+    def decide(self, principal: Principal, action: str, resource: Resource) -> Decision:
+        """Return the decision (never raises for a denial)."""
+        ...
+
+
+class RolePolicy:
+    """Role-based rules: users see their own conversations, support up to confidential for the
+    support purpose, agents the tenant's for a declared purpose, tenant admins the tenant's."""
+
+    def _may_see(self, principal: Principal, resource: Resource) -> bool:
+        roles = principal.roles
+        if "tenant-admin" in roles:
+            return True
+        if "agent" in roles and principal.purpose:
+            return True
+        if "support" in roles and principal.purpose == "support":
+            return (
+                CLASSIFICATION_RANK.get(resource.classification, 3)
+                <= CLASSIFICATION_RANK["confidential"]
+            )
+        return "user" in roles and resource.owned
+
+    def decide(  # noqa: PLR0911 - one early return per rule reads as the rule table it is
+        self, principal: Principal, action: str, resource: Resource
+    ) -> Decision:
+        """Decide by role, tenant and ownership; default deny."""
+        if principal.tenant != resource.tenant:
+            return Decision(False, False, "another tenant")
+        if not principal.roles & DATA_ROLES:
+            return Decision(False, False, "no data role")
+        if action == "conversation.create":
+            return Decision(True, True, "data role")
+        visible = self._may_see(principal, resource)
+        if not visible:
+            return Decision(False, False, "not visible to this principal")
+        if action == "prompts.read" and not roles_allow_prompts(principal.roles):
+            return Decision(False, True, "prompt material needs the agent or tenant-admin role")
+        if (
+            action.endswith(".delete")
+            and "support" in principal.roles
+            and len(principal.roles) == 1
+        ):
+            return Decision(False, True, "support may not delete")
+        return Decision(True, True, "role grants it")
+
+
+def roles_allow_prompts(roles: frozenset[str]) -> bool:
+    """System and developer prompts are for the application and its admins, not end users."""
+    return bool(roles & {"agent", "tenant-admin"})

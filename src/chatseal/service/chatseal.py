@@ -1,0 +1,227 @@
+"""`ChatSeal`: the one orchestrator. It wires a store, a key backend, the data-key cache and the
+decision point, all handed in by its constructor; no global state (DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from chatseal.clock import Clock, IdGenerator, SystemClock
+from chatseal.config import Config
+from chatseal.crypto import DataKey
+from chatseal.errors import KeyDestroyed, NotFound, NotInitialised, StoreUnavailable
+from chatseal.keys import (
+    CacheLimits,
+    DataKeyCache,
+    KeyContext,
+    KeyManager,
+    WrappedKey,
+    open_key_manager,
+)
+from chatseal.model import Principal, Tenant, validate_tenant_name
+from chatseal.service.access import Authorizer, RolePolicy
+from chatseal.service.sealing import index_key_context
+from chatseal.store import Store, StoreTx, TenantRow, open_store
+from chatseal.store.sqlite import SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class TenantKeys:
+    """A tenant's row and its unwrapped index key, as one cached unit."""
+
+    row: TenantRow
+    index_key: bytes
+
+
+class ChatSeal:
+    """The sealed chat store. Use `session(principal)` for data, `tenants` for administration."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        keys: KeyManager,
+        config: Config | None = None,
+        authorizer: Authorizer | None = None,
+        clock: Clock | None = None,
+        ids: IdGenerator | None = None,
+        cache_limits: CacheLimits | None = None,
+    ) -> None:
+        self.store = store
+        self.keys = keys
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.ids = ids or IdGenerator()
+        self.authorizer: Authorizer = authorizer or RolePolicy()
+        self.cache = DataKeyCache(keys, cache_limits, self.clock)
+        self._tenants: dict[str, TenantKeys] = {}
+        self._tenants_lock = threading.Lock()
+        from chatseal.service.tenants import Tenants
+
+        self.tenants = Tenants(self)
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        store_url: str | None = None,
+        keys_url: str | None = None,
+        clock: Clock | None = None,
+        authorizer: Authorizer | None = None,
+        create: bool = False,
+    ) -> ChatSeal:
+        """Open the ChatSeal of a home; with `create=True`, initialise it first if needed."""
+        config = Config.load(home, {"store": {"url": store_url}, "keys": {"url": keys_url}})
+        if create:
+            initialise_home(config)
+        elif not config.home.exists():
+            raise NotInitialised(f"no ChatSeal home at {config.home}: run 'chatseal init'")
+        store = open_store(config.store_url)
+        version = store.schema_version()
+        if version != SCHEMA_VERSION:
+            store.close()
+            if version == 0:
+                raise NotInitialised(f"the store of {config.home} is empty: run 'chatseal init'")
+            raise StoreUnavailable(
+                f"the store is at schema v{version}, this ChatSeal expects v{SCHEMA_VERSION}: "
+                "run 'chatseal migrate'"
+            )
+        keys_cfg = config.section("keys")
+        effective_clock = clock or SystemClock()
+        keys = open_key_manager(config.keys_url, KeyContext(config.home, effective_clock))
+        limits = CacheLimits(
+            max_entries=int(keys_cfg["cache_max_entries"]),
+            ttl_seconds=float(keys_cfg["cache_ttl_seconds"]),
+            max_uses=int(keys_cfg["cache_max_uses"]),
+        )
+        return cls(
+            store=store,
+            keys=keys,
+            config=config,
+            clock=effective_clock,
+            authorizer=authorizer,
+            cache_limits=limits,
+        )
+
+    def close(self) -> None:
+        """Close the store and the key backend; forget cached keys."""
+        self.cache.flush()
+        with self._tenants_lock:
+            self._tenants.clear()
+        self.store.close()
+        self.keys.close()
+
+    def __enter__(self) -> ChatSeal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def session(self, principal: Principal) -> Session:
+        """Act as a principal: `cs.session(p).conversations.create(...)`, like the OpenAI SDK."""
+        return Session(self, principal)
+
+    # -- tenants and keys, for the resources ------------------------------------------------
+
+    def tenant_keys(self, name: str) -> TenantKeys:
+        """Return a tenant's row and index key; NotFound if there is no such tenant."""
+        cached = self._tenants.get(name)
+        if cached is not None:
+            return cached
+        with self.store.transaction() as tx:
+            row = tx.get_tenant(name)
+        if row is None:
+            raise NotFound(f"tenant '{name}' not found", param="tenant")
+        wrapped = WrappedKey(row.index_key_version, row.index_key)
+        try:
+            index_key = self.keys.unwrap(row.tenant_id, wrapped, index_key_context(row.tenant_id))
+        except (NotFound, KeyDestroyed):
+            raise NotFound(f"tenant '{name}' not found", param="tenant") from None
+        entry = TenantKeys(row, index_key)
+        with self._tenants_lock:
+            self._tenants[name] = entry
+        return entry
+
+    def forget_tenant(self, name: str) -> None:
+        """Drop a tenant from the in-process caches."""
+        with self._tenants_lock:
+            entry = self._tenants.pop(name, None)
+        if entry is not None:
+            self.cache.flush_tenant(entry.row.tenant_id)
+
+    def data_key(self, tenant_id: str, wrapped: WrappedKey, context: bytes) -> DataKey:
+        """Return an unwrapped data key through the cache."""
+        return self.cache.data_key(tenant_id, wrapped, context)
+
+    @contextmanager
+    def write(self) -> Iterator[StoreTx]:
+        """A write transaction on the store."""
+        with self.store.transaction(write=True) as tx:
+            yield tx
+
+    @contextmanager
+    def read(self) -> Iterator[StoreTx]:
+        """A read transaction on the store."""
+        with self.store.transaction() as tx:
+            yield tx
+
+    def now(self) -> int:
+        """Unix seconds from the injected clock."""
+        return int(self.clock.now())
+
+    def tenant_model(self, row: TenantRow) -> Tenant:
+        """Return the public view of a tenant row."""
+        return Tenant(row.tenant_id, row.name, row.created_at, json.loads(row.settings))
+
+    def validate_tenant(self, name: str) -> str:
+        """Check a tenant name's shape."""
+        return validate_tenant_name(name)
+
+
+def initialise_home(config: Config) -> list[str]:
+    """Create the home (0700), a development root key (0600) and the schema; idempotent.
+
+    Returns what was done, for the CLI to print.
+    """
+    from chatseal.keys.local import parse_root_key, write_secret_file
+
+    done: list[str] = []
+    home = config.home
+    if not home.exists():
+        home.mkdir(parents=True, mode=0o700)
+        done.append(f"created {home}")
+    root_file = home / "root.key"
+    uses_local = config.keys_url.split(":", 1)[0] == "local"
+    has_env_root = bool(
+        os.environ.get("CHATSEAL_ROOT_KEY") or os.environ.get("CHATSEAL_ROOT_PASSPHRASE")
+    )
+    if uses_local and not has_env_root and not root_file.exists():
+        import base64
+
+        write_secret_file(root_file, base64.b64encode(os.urandom(32)) + b"\n")
+        parse_root_key(root_file.read_text("ascii"))
+        done.append(
+            f"created a development root key in {root_file} (0600); production should keep keys "
+            "in a KMS or HSM (see docs/keys.md)"
+        )
+    store = open_store(config.store_url)
+    try:
+        before = store.schema_version()
+        after = store.migrate()
+        if after != before:
+            done.append(f"store schema v{after} at {config.store_url.split('?')[0]}")
+    finally:
+        store.close()
+    return done
+
+
+from chatseal.service.session import Session  # noqa: E402  (Session needs ChatSeal's name)
+
+__all__ = ["ChatSeal", "Session", "TenantKeys", "initialise_home"]

@@ -1,0 +1,62 @@
+"""Turn items and metadata into sealed records and back, at their exact address.
+
+Only this module and `keys` touch `crypto` (STYLE.md: the service is the safe layer over it).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from hashlib import sha256
+from typing import Any
+
+from chatseal.crypto import DataKey, RecordAddress, open_record, record_kek_version, seal_record
+from chatseal.errors import IntegrityError
+
+CONTENT = "content"
+PROMPTS = "prompts"
+_SEPARATORS = (",", ":")
+
+
+def data_key_context(tenant_id: str, conversation_id: str, namespace: str) -> bytes:
+    """Associated data for wrapping a conversation's data key: moved keys fail to unwrap."""
+    return b"chatseal.dek\x00" + b"\x00".join(
+        part.encode("utf-8") for part in (tenant_id, conversation_id, namespace)
+    )
+
+
+def index_key_context(tenant_id: str) -> bytes:
+    """Associated data for wrapping a tenant's index (HMAC) key."""
+    return b"chatseal.index\x00" + tenant_id.encode("utf-8")
+
+
+def owner_tag(index_key: bytes, subject: str) -> bytes:
+    """A keyed hash of the owner's subject: comparable, but no identifier in clear at rest."""
+    return hmac.new(index_key, b"owner\x00" + subject.encode("utf-8"), sha256).digest()
+
+
+def seal_json(key: DataKey, kek_version: int, address: RecordAddress, value: Any) -> bytes:
+    """Seal a JSON value at an address."""
+    plaintext = json.dumps(value, separators=_SEPARATORS, ensure_ascii=False).encode("utf-8")
+    return seal_record(key, kek_version, address, plaintext)
+
+
+def open_json(key: DataKey, address: RecordAddress, record: bytes) -> Any:
+    """Open a sealed JSON value, or raise the opaque IntegrityError."""
+    plaintext = open_record(key, address, record)
+    try:
+        return json.loads(plaintext)
+    except ValueError:  # authenticated but not JSON: treat as corruption, say nothing more
+        raise IntegrityError from None
+
+
+__all__ = [
+    "CONTENT",
+    "PROMPTS",
+    "data_key_context",
+    "index_key_context",
+    "open_json",
+    "owner_tag",
+    "record_kek_version",
+    "seal_json",
+]

@@ -1,0 +1,424 @@
+"""A principal's view of the store, named after the OpenAI SDK's resources:
+`session.conversations.create/retrieve/update/delete` and
+`session.conversations.items.create/list/retrieve/delete`."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chatseal.crypto import DataKey, RecordAddress
+from chatseal.errors import InvalidRequest, NotFound, PermissionDenied
+from chatseal.keys import WrappedKey
+from chatseal.model import (
+    PROMPT_ROLES,
+    Conversation,
+    ConversationDeleted,
+    ItemList,
+    Principal,
+    normalise_item,
+    validate_classification,
+    validate_metadata,
+)
+from chatseal.service.access import Resource
+from chatseal.service.sealing import (
+    CONTENT,
+    PROMPTS,
+    data_key_context,
+    open_json,
+    owner_tag,
+    seal_json,
+)
+from chatseal.store import ConversationRow, DataKeyRow, ItemRow, StoreTx
+
+if TYPE_CHECKING:
+    from chatseal.service.chatseal import ChatSeal, TenantKeys
+
+MAX_ITEMS_PER_REQUEST = 20
+MAX_LIST_LIMIT = 100
+WITHHELD = "withheld: prompt material needs prompts.read"
+
+
+def _namespace(item: dict[str, Any]) -> str:
+    if item.get("type") == "message" and item.get("role") in PROMPT_ROLES:
+        return PROMPTS
+    return CONTENT
+
+
+@dataclass
+class _Keys:
+    """A conversation's unwrapped data keys by namespace, with the KEK version of each."""
+
+    by_namespace: dict[str, tuple[DataKey, int]]
+
+
+class Session:
+    """What one principal may do."""
+
+    def __init__(self, seal: ChatSeal, principal: Principal) -> None:
+        self.seal = seal
+        self.principal = principal
+        self.conversations = Conversations(self)
+
+    # -- shared steps --------------------------------------------------------------------
+
+    def tenant(self) -> TenantKeys:
+        """The principal's tenant; a missing tenant looks like a missing resource."""
+        return self.seal.tenant_keys(self.principal.tenant)
+
+    def resource(self, tenant: TenantKeys, row: ConversationRow) -> Resource:
+        """Describe a conversation for the decision point."""
+        mine = owner_tag(tenant.index_key, self.principal.subject)
+        return Resource(
+            kind="conversation",
+            tenant=tenant.row.name,
+            id=row.conversation_id,
+            classification=row.classification,
+            owned=hmac.compare_digest(mine, row.owner_tag),
+        )
+
+    def authorize(self, action: str, resource: Resource) -> None:
+        """Raise NotFound for an invisible resource, PermissionDenied for a forbidden action."""
+        decision = self.seal.authorizer.decide(self.principal, action, resource)
+        if decision.allowed:
+            return
+        if not decision.visible:
+            raise NotFound("not found")
+        raise PermissionDenied(f"not allowed to {action}")
+
+    def may(self, action: str, resource: Resource) -> bool:
+        """Return whether an action is allowed, without raising."""
+        return self.seal.authorizer.decide(self.principal, action, resource).allowed
+
+    def load(
+        self, tx: StoreTx, tenant: TenantKeys, conversation_id: str, action: str
+    ) -> ConversationRow:
+        """Fetch a conversation and decide the action on it, inside `tx`."""
+        row = (
+            tx.get_conversation(tenant.row.tenant_id, conversation_id) if conversation_id else None
+        )
+        if row is None:
+            raise NotFound(f"no conversation with id '{conversation_id}'", param="conversation_id")
+        self.authorize(action, self.resource(tenant, row))
+        return row
+
+    def keys(self, rows: Iterable[DataKeyRow]) -> _Keys:
+        """Unwrap a conversation's data keys through the cache."""
+        found: dict[str, tuple[DataKey, int]] = {}
+        for row in rows:
+            context = data_key_context(row.tenant_id, row.conversation_id, row.namespace)
+            key = self.seal.data_key(
+                row.tenant_id, WrappedKey(row.kek_version, row.wrapped), context
+            )
+            found[row.namespace] = (key, row.kek_version)
+        return _Keys(found)
+
+    def new_data_key(
+        self, tenant_id: str, conversation_id: str, namespace: str
+    ) -> tuple[DataKeyRow, DataKey]:
+        """Generate a data key for a conversation namespace; cache it and return its row."""
+        context = data_key_context(tenant_id, conversation_id, namespace)
+        raw, wrapped = self.seal.keys.generate_data_key(tenant_id, context)
+        key = DataKey(raw)
+        self.seal.cache.put(tenant_id, wrapped, context, key)
+        row = DataKeyRow(
+            tenant_id,
+            conversation_id,
+            namespace,
+            wrapped.kek_version,
+            wrapped.blob,
+            self.seal.now(),
+        )
+        return row, key
+
+    def seal_items(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        items: Sequence[dict[str, Any]],
+        first_position: int,
+        keys: _Keys,
+    ) -> list[ItemRow]:
+        """Seal normalised items at consecutive positions."""
+        now = self.seal.now()
+        rows = []
+        for offset, item in enumerate(items):
+            position = first_position + offset
+            key, kek_version = keys.by_namespace[_namespace(item)]
+            address = RecordAddress(tenant_id, conversation_id, item["id"], position)
+            role = item.get("role") if item["type"] == "message" else None
+            sealed = seal_json(key, kek_version, address, item)
+            rows.append(
+                ItemRow(
+                    tenant_id,
+                    conversation_id,
+                    position,
+                    item["id"],
+                    item["type"],
+                    role,
+                    now,
+                    sealed,
+                )
+            )
+        return rows
+
+    def open_item(self, row: ItemRow, keys: _Keys, prompts_visible: bool) -> dict[str, Any]:
+        """Open one sealed item; prompt material is withheld without prompts.read."""
+        namespace = PROMPTS if row.item_type == "message" and row.role in PROMPT_ROLES else CONTENT
+        if namespace == PROMPTS and not prompts_visible:
+            return {
+                "id": row.item_id,
+                "type": row.item_type,
+                "role": row.role,
+                "status": "completed",
+                "content": [],
+                "withheld": WITHHELD,
+            }
+        key, _ = keys.by_namespace.get(namespace) or keys.by_namespace[CONTENT]
+        address = RecordAddress(row.tenant_id, row.conversation_id, row.item_id, row.position)
+        item: dict[str, Any] = open_json(key, address, row.sealed)
+        return item
+
+    def open_conversation(self, row: ConversationRow, keys: _Keys) -> Conversation:
+        """Open a conversation's sealed metadata."""
+        key, _ = keys.by_namespace[CONTENT]
+        address = RecordAddress(
+            row.tenant_id, row.conversation_id, row.conversation_id, 0, "metadata"
+        )
+        metadata = open_json(key, address, row.metadata)
+        return Conversation(row.conversation_id, row.created_at, metadata, row.classification)
+
+    def normalise(self, items: object, *, param: str = "items") -> list[dict[str, Any]]:
+        """Validate input items (≤ 20 per request, as OpenAI allows)."""
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            raise InvalidRequest("'items' must be a list", param=param)
+        if len(items) > MAX_ITEMS_PER_REQUEST:
+            raise InvalidRequest(f"at most {MAX_ITEMS_PER_REQUEST} items per request", param=param)
+        return [
+            normalise_item(raw, self.seal.ids.new, param=f"{param}[{i}]")
+            for i, raw in enumerate(items)
+        ]
+
+
+class Conversations:
+    """`conversations.create/retrieve/update/delete`."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self.items = Items(session)
+
+    def create(
+        self,
+        *,
+        items: list[dict[str, Any]] | None = None,
+        metadata: dict[str, str] | None = None,
+        classification: str = "internal",
+    ) -> Conversation:
+        """Create a conversation (with up to 20 initial items), owned by the principal."""
+        s = self._s
+        tenant = s.tenant()
+        tenant_id = tenant.row.tenant_id
+        clean_metadata = validate_metadata(metadata)
+        tier = validate_classification(classification)
+        normalised = s.normalise(items)
+        s.authorize(
+            "conversation.create",
+            Resource("conversation", tenant.row.name, classification=tier, owned=True),
+        )
+        conversation_id = s.seal.ids.new("conv")
+        key_rows: list[DataKeyRow] = []
+        unwrapped: dict[str, tuple[DataKey, int]] = {}
+        namespaces = {CONTENT} | {_namespace(item) for item in normalised}
+        for namespace in sorted(namespaces):
+            key_row, key = s.new_data_key(tenant_id, conversation_id, namespace)
+            key_rows.append(key_row)
+            unwrapped[namespace] = (key, key_row.kek_version)
+        keys = _Keys(unwrapped)
+        content_key, content_version = unwrapped[CONTENT]
+        sealed_metadata = seal_json(
+            content_key,
+            content_version,
+            RecordAddress(tenant_id, conversation_id, conversation_id, 0, "metadata"),
+            clean_metadata,
+        )
+        row = ConversationRow(
+            tenant_id=tenant_id,
+            conversation_id=conversation_id,
+            created_at=s.seal.now(),
+            classification=tier,
+            owner_tag=owner_tag(tenant.index_key, s.principal.subject),
+            metadata=sealed_metadata,
+            next_position=len(normalised),
+        )
+        item_rows = s.seal_items(tenant_id, conversation_id, normalised, 0, keys)
+        with s.seal.write() as tx:
+            tx.insert_conversation(row, key_rows)
+            tx.insert_items(item_rows)
+        return Conversation(
+            conversation_id, row.created_at, clean_metadata, tier, s.principal.subject
+        )
+
+    def retrieve(self, conversation_id: str) -> Conversation:
+        """Return a conversation with its metadata."""
+        s = self._s
+        tenant = s.tenant()
+        with s.seal.read() as tx:
+            row = s.load(tx, tenant, conversation_id, "conversation.read")
+            key_rows = tx.data_keys(tenant.row.tenant_id, conversation_id)
+        return s.open_conversation(row, s.keys(key_rows))
+
+    def update(self, conversation_id: str, *, metadata: dict[str, str]) -> Conversation:
+        """Replace a conversation's metadata."""
+        s = self._s
+        tenant = s.tenant()
+        clean = validate_metadata(metadata)
+        with s.seal.write() as tx:
+            row = s.load(tx, tenant, conversation_id, "conversation.update")
+            keys = s.keys(tx.data_keys(tenant.row.tenant_id, conversation_id))
+            key, version = keys.by_namespace[CONTENT]
+            address = RecordAddress(
+                tenant.row.tenant_id, conversation_id, conversation_id, 0, "metadata"
+            )
+            tx.update_conversation(
+                tenant.row.tenant_id,
+                conversation_id,
+                metadata=seal_json(key, version, address, clean),
+            )
+        return Conversation(conversation_id, row.created_at, clean, row.classification)
+
+    def raise_classification(self, conversation_id: str, classification: str) -> Conversation:
+        """Raise a conversation's tier; lowering it is refused (never silently lowered)."""
+        from chatseal.service.access import CLASSIFICATION_RANK
+
+        s = self._s
+        tenant = s.tenant()
+        tier = validate_classification(classification)
+        with s.seal.write() as tx:
+            row = s.load(tx, tenant, conversation_id, "conversation.update")
+            if CLASSIFICATION_RANK[tier] < CLASSIFICATION_RANK[row.classification]:
+                raise InvalidRequest(
+                    "a classification can be raised, never lowered", param="classification"
+                )
+            tx.update_conversation(tenant.row.tenant_id, conversation_id, classification=tier)
+        return self.retrieve(conversation_id)
+
+    def delete(self, conversation_id: str) -> ConversationDeleted:
+        """Delete a conversation: its rows and its wrapped data keys go in one transaction."""
+        s = self._s
+        tenant = s.tenant()
+        tenant_id = tenant.row.tenant_id
+        with s.seal.write() as tx:
+            s.load(tx, tenant, conversation_id, "conversation.delete")
+            key_rows = tx.data_keys(tenant_id, conversation_id)
+            tx.delete_conversation(tenant_id, conversation_id)
+        for key_row in key_rows:
+            context = data_key_context(tenant_id, conversation_id, key_row.namespace)
+            s.seal.cache.forget(
+                tenant_id, WrappedKey(key_row.kek_version, key_row.wrapped), context
+            )
+        # Fold the WAL so no copy of the wrapped data key lingers in it (secure_delete zeroes the
+        # database pages themselves).
+        s.seal.store.compact()
+        return ConversationDeleted(conversation_id)
+
+
+class Items:
+    """`conversations.items.create/list/retrieve/delete`."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def create(self, conversation_id: str, *, items: list[dict[str, Any]]) -> ItemList:
+        """Append items to a conversation; returns them as a list object, as OpenAI does."""
+        s = self._s
+        normalised = s.normalise(items)
+        if not normalised:
+            raise InvalidRequest("'items' must hold at least one item", param="items")
+        tenant = s.tenant()
+        tenant_id = tenant.row.tenant_id
+        with s.seal.write() as tx:
+            s.load(tx, tenant, conversation_id, "item.append")
+            keys = s.keys(tx.data_keys(tenant_id, conversation_id))
+            for namespace in {_namespace(item) for item in normalised} - keys.by_namespace.keys():
+                key_row, key = s.new_data_key(tenant_id, conversation_id, namespace)
+                tx.insert_data_key(key_row)
+                keys.by_namespace[namespace] = (key, key_row.kek_version)
+            first = tx.allocate_positions(tenant_id, conversation_id, len(normalised))
+            if first is None:
+                raise NotFound(
+                    f"no conversation with id '{conversation_id}'", param="conversation_id"
+                )
+            tx.insert_items(s.seal_items(tenant_id, conversation_id, normalised, first, keys))
+        return ItemList(normalised, has_more=False)
+
+    def list(
+        self,
+        conversation_id: str,
+        *,
+        after: str | None = None,
+        limit: int = 20,
+        order: str = "desc",
+        include: Sequence[str] | None = None,
+    ) -> ItemList:
+        """Return a page of items in position order (`desc` by default, as OpenAI does)."""
+        s = self._s
+        if (
+            not isinstance(limit, int)
+            or isinstance(limit, bool)
+            or not 1 <= limit <= MAX_LIST_LIMIT
+        ):
+            raise InvalidRequest(f"'limit' must be between 1 and {MAX_LIST_LIMIT}", param="limit")
+        if order not in ("asc", "desc"):
+            raise InvalidRequest("'order' must be 'asc' or 'desc'", param="order")
+        _ = include  # items are stored whole, so every includable field is already present
+        tenant = s.tenant()
+        tenant_id = tenant.row.tenant_id
+        with s.seal.read() as tx:
+            row = s.load(tx, tenant, conversation_id, "item.read")
+            after_position = None
+            if after:
+                after_position = tx.item_position(tenant_id, conversation_id, after)
+                if after_position is None:
+                    raise InvalidRequest(f"no item '{after}' in this conversation", param="after")
+            rows = tx.list_items(
+                tenant_id,
+                conversation_id,
+                after_position=after_position,
+                limit=limit + 1,
+                descending=order == "desc",
+            )
+            key_rows = tx.data_keys(tenant_id, conversation_id)
+        keys = s.keys(key_rows)
+        prompts_visible = s.may("prompts.read", s.resource(tenant, row))
+        data = [s.open_item(item_row, keys, prompts_visible) for item_row in rows[:limit]]
+        return ItemList(data, has_more=len(rows) > limit)
+
+    def retrieve(self, item_id: str, *, conversation_id: str) -> dict[str, Any]:
+        """Return one item."""
+        s = self._s
+        tenant = s.tenant()
+        tenant_id = tenant.row.tenant_id
+        with s.seal.read() as tx:
+            row = s.load(tx, tenant, conversation_id, "item.read")
+            item_row = tx.get_item(tenant_id, conversation_id, item_id)
+            key_rows = tx.data_keys(tenant_id, conversation_id)
+        if item_row is None:
+            raise NotFound(f"no item with id '{item_id}'", param="item_id")
+        prompts_visible = s.may("prompts.read", s.resource(tenant, row))
+        return s.open_item(item_row, s.keys(key_rows), prompts_visible)
+
+    def delete(self, item_id: str, *, conversation_id: str) -> Conversation:
+        """Delete one item; returns the conversation, as OpenAI does."""
+        s = self._s
+        tenant = s.tenant()
+        tenant_id = tenant.row.tenant_id
+        with s.seal.write() as tx:
+            row = s.load(tx, tenant, conversation_id, "item.delete")
+            if not tx.delete_item(tenant_id, conversation_id, item_id):
+                raise NotFound(f"no item with id '{item_id}'", param="item_id")
+            key_rows = tx.data_keys(tenant_id, conversation_id)
+        return s.open_conversation(row, s.keys(key_rows))

@@ -1,0 +1,405 @@
+"""The SQLite store: WAL, `secure_delete`, versioned migrations, one connection per thread.
+
+`synchronous=NORMAL` in WAL mode survives a killed process without losing a committed
+transaction; add `?synchronous=full` to the URL to survive power loss as well.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from chatseal.errors import ConfigError, Conflict, StoreUnavailable
+from chatseal.store.base import ClientRow, ConversationRow, DataKeyRow, ItemRow, TenantRow
+
+_SYNCHRONOUS = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
+_ITEM_COLUMNS = "tenant_id, conversation_id, position, item_id, item_type, role, created_at, sealed"
+_CONV_COLUMNS = (
+    "tenant_id, conversation_id, created_at, classification, owner_tag, metadata, next_position"
+)
+_KEY_COLUMNS = "tenant_id, conversation_id, namespace, kek_version, wrapped, created_at"
+_CLIENT_COLUMNS = "tenant_id, client_id, secret_hash, roles, purpose, created_at, revoked_at"
+_TENANT_COLUMNS = "tenant_id, name, created_at, settings, index_key, index_key_version"
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("chatseal.store") / "migrations" / "sqlite"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+SCHEMA_VERSION = max(version for version, _ in _migrations())
+
+
+def parse_sqlite_url(url: str) -> tuple[Path, str]:
+    """Return the path and the synchronous mode of a `sqlite:///path?synchronous=…` URL."""
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite" or not parts.path:
+        raise ConfigError("a SQLite store URL looks like sqlite:///path/to/chatseal.db")
+    mode = parse_qs(parts.query).get("synchronous", ["normal"])[0].lower()
+    if mode not in _SYNCHRONOUS:
+        raise ConfigError("synchronous must be one of off, normal, full, extra")
+    # sqlite:////abs/path and sqlite:///rel/path both arrive with one leading slash kept.
+    return Path(parts.path if parts.netloc == "" else "/" + parts.netloc + parts.path), mode
+
+
+class SqliteTx:
+    """The StoreTx of one SQLite connection."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    # tenants
+    def insert_tenant(self, row: TenantRow) -> None:
+        try:
+            self._db.execute(
+                f"INSERT INTO tenants ({_TENANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    row.tenant_id,
+                    row.name,
+                    row.created_at,
+                    row.settings,
+                    row.index_key,
+                    row.index_key_version,
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict("a tenant with this name already exists", param="name") from None
+
+    def get_tenant(self, name: str) -> TenantRow | None:
+        row = self._db.execute(
+            f"SELECT {_TENANT_COLUMNS} FROM tenants WHERE name = ?",
+            (name,),
+        ).fetchone()
+        return TenantRow(*row) if row else None
+
+    def list_tenants(self) -> list[TenantRow]:
+        rows = self._db.execute(f"SELECT {_TENANT_COLUMNS} FROM tenants ORDER BY name")
+        return [TenantRow(*row) for row in rows]
+
+    def update_tenant_settings(self, tenant_id: str, settings: str) -> None:
+        self._db.execute(
+            "UPDATE tenants SET settings = ? WHERE tenant_id = ?", (settings, tenant_id)
+        )
+
+    def delete_tenant(self, tenant_id: str) -> int:
+        count = self._db.execute(
+            "SELECT count(*) FROM conversations WHERE tenant_id = ?", (tenant_id,)
+        ).fetchone()[0]
+        for table in ("items", "data_keys", "conversations", "oauth_clients", "tenants"):
+            self._db.execute(f"DELETE FROM {table} WHERE tenant_id = ?", (tenant_id,))
+        return int(count)
+
+    # OAuth2 clients
+    def insert_client(self, row: ClientRow) -> None:
+        self._db.execute(
+            f"INSERT INTO oauth_clients ({_CLIENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.tenant_id,
+                row.client_id,
+                row.secret_hash,
+                row.roles,
+                row.purpose,
+                row.created_at,
+                row.revoked_at,
+            ),
+        )
+
+    def get_client(self, client_id: str) -> ClientRow | None:
+        row = self._db.execute(
+            f"SELECT {_CLIENT_COLUMNS} FROM oauth_clients WHERE client_id = ?",
+            (client_id,),
+        ).fetchone()
+        return ClientRow(*row) if row else None
+
+    def list_clients(self, tenant_id: str) -> list[ClientRow]:
+        rows = self._db.execute(
+            f"SELECT {_CLIENT_COLUMNS} FROM oauth_clients WHERE tenant_id = ? ORDER BY created_at",
+            (tenant_id,),
+        )
+        return [ClientRow(*row) for row in rows]
+
+    def revoke_client(self, client_id: str, revoked_at: int) -> bool:
+        cursor = self._db.execute(
+            "UPDATE oauth_clients SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
+            (revoked_at, client_id),
+        )
+        return cursor.rowcount == 1
+
+    # conversations and data keys
+    def insert_conversation(self, row: ConversationRow, keys: Sequence[DataKeyRow]) -> None:
+        self._db.execute(
+            f"INSERT INTO conversations ({_CONV_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.tenant_id,
+                row.conversation_id,
+                row.created_at,
+                row.classification,
+                row.owner_tag,
+                row.metadata,
+                row.next_position,
+            ),
+        )
+        for key in keys:
+            self.insert_data_key(key)
+
+    def get_conversation(self, tenant_id: str, conversation_id: str) -> ConversationRow | None:
+        row = self._db.execute(
+            f"SELECT {_CONV_COLUMNS} FROM conversations "
+            "WHERE tenant_id = ? AND conversation_id = ?",
+            (tenant_id, conversation_id),
+        ).fetchone()
+        return ConversationRow(*row) if row else None
+
+    def update_conversation(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        metadata: bytes | None = None,
+        classification: str | None = None,
+    ) -> bool:
+        cursor = self._db.execute(
+            "UPDATE conversations SET metadata = coalesce(?, metadata), "
+            "classification = coalesce(?, classification) "
+            "WHERE tenant_id = ? AND conversation_id = ?",
+            (metadata, classification, tenant_id, conversation_id),
+        )
+        return cursor.rowcount == 1
+
+    def delete_conversation(self, tenant_id: str, conversation_id: str) -> bool:
+        where = "WHERE tenant_id = ? AND conversation_id = ?"
+        args = (tenant_id, conversation_id)
+        self._db.execute(f"DELETE FROM items {where}", args)
+        self._db.execute(f"DELETE FROM data_keys {where}", args)
+        return self._db.execute(f"DELETE FROM conversations {where}", args).rowcount == 1
+
+    def data_keys(self, tenant_id: str, conversation_id: str) -> list[DataKeyRow]:
+        rows = self._db.execute(
+            f"SELECT {_KEY_COLUMNS} FROM data_keys "
+            "WHERE tenant_id = ? AND conversation_id = ? ORDER BY namespace",
+            (tenant_id, conversation_id),
+        )
+        return [DataKeyRow(*row) for row in rows]
+
+    def insert_data_key(self, row: DataKeyRow) -> None:
+        self._db.execute(
+            f"INSERT INTO data_keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                row.tenant_id,
+                row.conversation_id,
+                row.namespace,
+                row.kek_version,
+                row.wrapped,
+                row.created_at,
+            ),
+        )
+
+    def replace_data_key(self, row: DataKeyRow, *, expected_wrapped: bytes) -> bool:
+        cursor = self._db.execute(
+            "UPDATE data_keys SET kek_version = ?, wrapped = ? WHERE tenant_id = ? "
+            "AND conversation_id = ? AND namespace = ? AND wrapped = ?",
+            (
+                row.kek_version,
+                row.wrapped,
+                row.tenant_id,
+                row.conversation_id,
+                row.namespace,
+                expected_wrapped,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def iter_data_keys(self, tenant_id: str, below_version: int, limit: int) -> list[DataKeyRow]:
+        rows = self._db.execute(
+            f"SELECT {_KEY_COLUMNS} FROM data_keys WHERE tenant_id = ? AND kek_version < ? "
+            "ORDER BY kek_version, conversation_id, namespace LIMIT ?",
+            (tenant_id, below_version, limit),
+        )
+        return [DataKeyRow(*row) for row in rows]
+
+    # items
+    def allocate_positions(self, tenant_id: str, conversation_id: str, count: int) -> int | None:
+        row = self._db.execute(
+            "UPDATE conversations SET next_position = next_position + ? "
+            "WHERE tenant_id = ? AND conversation_id = ? RETURNING next_position",
+            (count, tenant_id, conversation_id),
+        ).fetchone()
+        return int(row[0]) - count if row else None
+
+    def insert_items(self, rows: Sequence[ItemRow]) -> None:
+        self._db.executemany(
+            f"INSERT INTO items ({_ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.tenant_id,
+                    r.conversation_id,
+                    r.position,
+                    r.item_id,
+                    r.item_type,
+                    r.role,
+                    r.created_at,
+                    r.sealed,
+                )
+                for r in rows
+            ],
+        )
+
+    def item_position(self, tenant_id: str, conversation_id: str, item_id: str) -> int | None:
+        row = self._db.execute(
+            "SELECT position FROM items "
+            "WHERE tenant_id = ? AND item_id = ? AND conversation_id = ?",
+            (tenant_id, item_id, conversation_id),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def get_item(self, tenant_id: str, conversation_id: str, item_id: str) -> ItemRow | None:
+        row = self._db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items "
+            "WHERE tenant_id = ? AND item_id = ? AND conversation_id = ?",
+            (tenant_id, item_id, conversation_id),
+        ).fetchone()
+        return ItemRow(*row) if row else None
+
+    def list_items(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        after_position: int | None,
+        limit: int,
+        descending: bool,
+    ) -> list[ItemRow]:
+        # A range scan on the (tenant_id, conversation_id, position) key: the same cost at any
+        # depth, unlike OFFSET.
+        op, order = ("<", "DESC") if descending else (">", "ASC")
+        bound = after_position if after_position is not None else (2**62 if descending else -1)
+        rows = self._db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items WHERE tenant_id = ? AND conversation_id = ? "
+            f"AND position {op} ? ORDER BY position {order} LIMIT ?",
+            (tenant_id, conversation_id, bound, limit),
+        )
+        return [ItemRow(*row) for row in rows]
+
+    def delete_item(self, tenant_id: str, conversation_id: str, item_id: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM items WHERE tenant_id = ? AND item_id = ? AND conversation_id = ?",
+            (tenant_id, item_id, conversation_id),
+        )
+        return cursor.rowcount == 1
+
+
+class SqliteStore:
+    """SQLite in WAL mode with `secure_delete` on, so deleted rows are zeroed, not just unlinked."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 10_000) -> None:
+        self.url = url
+        self.path, self._synchronous = parse_sqlite_url(url)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None:
+            return db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # A database writer may store invalid UTF-8 where text belongs: decode leniently and
+            # let the sealed-record checks above us reject what does not authenticate.
+            db.text_factory = _lenient_text
+            db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[self._synchronous]}")
+            # secure_delete overwrites deleted content with zeros (https://sqlite.org/pragma.html#pragma_secure_delete)
+            db.execute("PRAGMA secure_delete = ON")
+            db.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(
+                f"cannot open the SQLite store: {exc.__class__.__name__}"
+            ) from None
+        self._local.db = db
+        with self._all_lock:
+            self._all.append(db)
+        return db
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[SqliteTx]:
+        """BEGIN IMMEDIATE for writers (no lock upgrades, so no SQLITE_BUSY deadlocks)."""
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"the SQLite store is busy or unavailable: {exc}") from None
+        try:
+            yield SqliteTx(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        try:
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            db.execute("ROLLBACK")
+            raise StoreUnavailable(
+                f"the SQLite store could not commit: {exc.__class__.__name__}"
+            ) from None
+
+    def schema_version(self) -> int:
+        db = self._connect()
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> int:
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            current = int(db.execute("PRAGMA user_version").fetchone()[0])
+            for version, script in _migrations():
+                if version > current:
+                    for statement in _statements(script):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {int(version)}")
+                    current = version
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return current
+
+    def compact(self) -> None:
+        """Checkpoint the WAL into the database and truncate it to zero bytes."""
+        self._connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def ping(self) -> None:
+        try:
+            self._connect().execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            raise StoreUnavailable("the SQLite store does not answer") from None
+
+    def close(self) -> None:
+        with self._all_lock:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+def _lenient_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (our migrations hold no semicolons inside literals)."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
