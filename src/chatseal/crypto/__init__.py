@@ -5,6 +5,7 @@ from chatseal.crypto.envelope import (
     FORMAT_VERSION,
     RecordAddress,
     open_record,
+    open_records,
     record_kek_version,
     seal_record,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "DataKey",
     "RecordAddress",
     "open_record",
+    "open_records",
     "record_kek_version",
     "seal_record",
 ]

@@ -35,6 +35,13 @@ class DataKey:
         nonce = os.urandom(NONCE_BYTES) if nonce is None else nonce
         return nonce + self._aead.encrypt(nonce, plaintext, associated_data)
 
+    def open_parts(self, nonce: bytes, ciphertext: bytes, associated_data: bytes) -> bytes:
+        """Open a record already split into nonce and ciphertext ‖ tag."""
+        try:
+            return self._aead.decrypt(nonce, ciphertext, associated_data)
+        except (InvalidTag, ValueError):
+            raise IntegrityError from None
+
     def open(self, sealed: bytes, associated_data: bytes) -> bytes:
         """Return the plaintext, or raise the one opaque IntegrityError."""
         if len(sealed) < NONCE_BYTES + TAG_BYTES:

@@ -5,7 +5,7 @@
 
 The associated data binds the record to where it belongs (DESIGN.md, "Keys and records"):
 
-    AD = "chatseal.record" ‖ header ‖ lp(tenant) ‖ lp(conversation) ‖ lp(item) ‖ lp(field)
+    AD = "chatseal.record" ‖ lp(tenant) ‖ lp(conversation) ‖ header ‖ lp(item) ‖ lp(field)
          ‖ position (8 bytes, big-endian)
 
 where lp(x) is a 2-byte big-endian length and the UTF-8 bytes. Length prefixes make the encoding
@@ -16,7 +16,9 @@ key when the record was sealed; rewrapping the data key later does not touch rec
 
 from __future__ import annotations
 
+import functools
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatseal.crypto.aead import NONCE_BYTES, TAG_BYTES, DataKey
@@ -45,14 +47,18 @@ def _lp(value: str) -> bytes:
     return len(raw).to_bytes(2, "big") + raw
 
 
+@functools.lru_cache(maxsize=4096)
+def _conversation_prefix(tenant: str, conversation: str) -> bytes:
+    """The AD's leading bytes, shared by every record of a conversation (cached: hot path)."""
+    return _DOMAIN + _lp(tenant) + _lp(conversation)
+
+
 def associated_data(header: bytes, address: RecordAddress) -> bytes:
     """Return the AD for a record header at an address."""
     return b"".join(
         (
-            _DOMAIN,
+            _conversation_prefix(address.tenant, address.conversation),
             header,
-            _lp(address.tenant),
-            _lp(address.conversation),
             _lp(address.item),
             _lp(address.field),
             _POSITION.pack(address.position),
@@ -86,3 +92,45 @@ def open_record(key: DataKey, address: RecordAddress, record: bytes) -> bytes:
         # An address read back from a tampered row (a NULL or text position, say).
         raise IntegrityError from None
     return key.open(record[_HEADER.size :], ad)
+
+
+def open_records(
+    key: DataKey,
+    tenant: str,
+    conversation: str,
+    records: Sequence[tuple[str, int, bytes]],
+    field: str = "item",
+) -> list[bytes]:
+    """Open many records of one conversation: (item, position, record) each.
+
+    The same checks as `open_record`, in one tight loop: listing a page is the read hot path.
+    """
+    prefix = _conversation_prefix(tenant, conversation)
+    field_bytes = _lp(field)
+    pack = _POSITION.pack
+    header_size = _HEADER.size
+    body = header_size + NONCE_BYTES
+    opened = []
+    for item, position, record in records:
+        if (
+            type(record) is not bytes
+            or len(record) < MIN_RECORD_BYTES
+            or record[0] != FORMAT_VERSION
+        ):
+            raise IntegrityError
+        try:
+            item_bytes = item.encode("utf-8")
+            ad = b"".join(
+                (
+                    prefix,
+                    record[:header_size],
+                    len(item_bytes).to_bytes(2, "big"),
+                    item_bytes,
+                    field_bytes,
+                    pack(position),
+                )
+            )
+        except (struct.error, TypeError, AttributeError, OverflowError):
+            raise IntegrityError from None
+        opened.append(key.open_parts(record[header_size:body], record[body:], ad))
+    return opened

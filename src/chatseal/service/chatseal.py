@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from chatseal.clock import Clock, IdGenerator, SystemClock
@@ -160,17 +159,13 @@ class ChatSeal:
         """Return an unwrapped data key through the cache."""
         return self.cache.data_key(tenant_id, wrapped, context)
 
-    @contextmanager
-    def write(self) -> Iterator[StoreTx]:
+    def write(self) -> AbstractContextManager[StoreTx]:
         """A write transaction on the store."""
-        with self.store.transaction(write=True) as tx:
-            yield tx
+        return self.store.transaction(write=True)
 
-    @contextmanager
-    def read(self) -> Iterator[StoreTx]:
+    def read(self) -> AbstractContextManager[StoreTx]:
         """A read transaction on the store."""
-        with self.store.transaction() as tx:
-            yield tx
+        return self.store.transaction()
 
     def now(self) -> int:
         """Unix seconds from the injected clock."""

@@ -5,19 +5,21 @@ Only this module and `keys` touch `crypto` (STYLE.md: the service is the safe la
 
 from __future__ import annotations
 
+import functools
 import hmac
-import json
 from hashlib import sha256
 from typing import Any
+
+import orjson
 
 from chatseal.crypto import DataKey, RecordAddress, open_record, record_kek_version, seal_record
 from chatseal.errors import IntegrityError
 
 CONTENT = "content"
 PROMPTS = "prompts"
-_SEPARATORS = (",", ":")
 
 
+@functools.lru_cache(maxsize=16384)
 def data_key_context(tenant_id: str, conversation_id: str, namespace: str) -> bytes:
     """Associated data for wrapping a conversation's data key: moved keys fail to unwrap."""
     return b"chatseal.dek\x00" + b"\x00".join(
@@ -37,16 +39,20 @@ def owner_tag(index_key: bytes, subject: str) -> bytes:
 
 def seal_json(key: DataKey, kek_version: int, address: RecordAddress, value: Any) -> bytes:
     """Seal a JSON value at an address."""
-    plaintext = json.dumps(value, separators=_SEPARATORS, ensure_ascii=False).encode("utf-8")
+    plaintext = orjson.dumps(value)
     return seal_record(key, kek_version, address, plaintext)
 
 
 def open_json(key: DataKey, address: RecordAddress, record: bytes) -> Any:
     """Open a sealed JSON value, or raise the opaque IntegrityError."""
-    plaintext = open_record(key, address, record)
+    return parse_json(open_record(key, address, record))
+
+
+def parse_json(plaintext: bytes) -> Any:
+    """Parse an opened record; authenticated but not JSON counts as corruption, said opaquely."""
     try:
-        return json.loads(plaintext)
-    except ValueError:  # authenticated but not JSON: treat as corruption, say nothing more
+        return orjson.loads(plaintext)
+    except orjson.JSONDecodeError:
         raise IntegrityError from None
 
 
@@ -57,6 +63,7 @@ __all__ = [
     "index_key_context",
     "open_json",
     "owner_tag",
+    "parse_json",
     "record_kek_version",
     "seal_json",
 ]

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chatseal.crypto import DataKey, RecordAddress
+from chatseal.crypto import DataKey, RecordAddress, open_records
 from chatseal.errors import InvalidRequest, NotFound, PermissionDenied
 from chatseal.keys import WrappedKey
 from chatseal.model import (
@@ -22,13 +22,14 @@ from chatseal.model import (
     validate_classification,
     validate_metadata,
 )
-from chatseal.service.access import Resource
+from chatseal.service.access import CLASSIFICATION_RANK, Resource
 from chatseal.service.sealing import (
     CONTENT,
     PROMPTS,
     data_key_context,
     open_json,
     owner_tag,
+    parse_json,
     seal_json,
 )
 from chatseal.store import ConversationRow, DataKeyRow, ItemRow, StoreTx
@@ -61,6 +62,7 @@ class Session:
         self.seal = seal
         self.principal = principal
         self.conversations = Conversations(self)
+        self._owner_tag: tuple[str, bytes] | None = None
 
     # -- shared steps --------------------------------------------------------------------
 
@@ -68,9 +70,18 @@ class Session:
         """The principal's tenant; a missing tenant looks like a missing resource."""
         return self.seal.tenant_keys(self.principal.tenant)
 
+    def my_owner_tag(self, tenant: TenantKeys) -> bytes:
+        """The principal's owner tag in its tenant (computed once per session)."""
+        if self._owner_tag is None or self._owner_tag[0] != tenant.row.tenant_id:
+            self._owner_tag = (
+                tenant.row.tenant_id,
+                owner_tag(tenant.index_key, self.principal.subject),
+            )
+        return self._owner_tag[1]
+
     def resource(self, tenant: TenantKeys, row: ConversationRow) -> Resource:
         """Describe a conversation for the decision point."""
-        mine = owner_tag(tenant.index_key, self.principal.subject)
+        mine = self.my_owner_tag(tenant)
         return Resource(
             kind="conversation",
             tenant=tenant.row.name,
@@ -94,15 +105,17 @@ class Session:
 
     def load(
         self, tx: StoreTx, tenant: TenantKeys, conversation_id: str, action: str
-    ) -> ConversationRow:
-        """Fetch a conversation and decide the action on it, inside `tx`."""
-        row = (
-            tx.get_conversation(tenant.row.tenant_id, conversation_id) if conversation_id else None
+    ) -> tuple[ConversationRow, list[DataKeyRow]]:
+        """Fetch a conversation with its wrapped keys and decide the action on it, inside `tx`."""
+        found = (
+            tx.get_conversation_with_keys(tenant.row.tenant_id, conversation_id)
+            if conversation_id
+            else None
         )
-        if row is None:
+        if found is None:
             raise NotFound(f"no conversation with id '{conversation_id}'", param="conversation_id")
-        self.authorize(action, self.resource(tenant, row))
-        return row
+        self.authorize(action, self.resource(tenant, found[0]))
+        return found
 
     def keys(self, rows: Iterable[DataKeyRow]) -> _Keys:
         """Unwrap a conversation's data keys through the cache."""
@@ -164,22 +177,39 @@ class Session:
             )
         return rows
 
-    def open_item(self, row: ItemRow, keys: _Keys, prompts_visible: bool) -> dict[str, Any]:
-        """Open one sealed item; prompt material is withheld without prompts.read."""
-        namespace = PROMPTS if row.item_type == "message" and row.role in PROMPT_ROLES else CONTENT
-        if namespace == PROMPTS and not prompts_visible:
-            return {
-                "id": row.item_id,
-                "type": row.item_type,
-                "role": row.role,
-                "status": "completed",
-                "content": [],
-                "withheld": WITHHELD,
-            }
-        key, _ = keys.by_namespace.get(namespace) or keys.by_namespace[CONTENT]
-        address = RecordAddress(row.tenant_id, row.conversation_id, row.item_id, row.position)
-        item: dict[str, Any] = open_json(key, address, row.sealed)
-        return item
+    def open_items(
+        self, rows: Sequence[ItemRow], keys: _Keys, prompts_visible: bool
+    ) -> list[dict[str, Any]]:
+        """Open a page of items; prompt material is withheld without prompts.read."""
+        by_namespace: dict[str, list[int]] = {}
+        for index, row in enumerate(rows):
+            prompt = row.role in PROMPT_ROLES and row.item_type == "message"
+            by_namespace.setdefault(PROMPTS if prompt else CONTENT, []).append(index)
+        opened: list[dict[str, Any]] = [{} for _ in rows]
+        for namespace, indices in by_namespace.items():
+            if namespace == PROMPTS and not prompts_visible:
+                for index in indices:
+                    row = rows[index]
+                    opened[index] = {
+                        "id": row.item_id,
+                        "type": row.item_type,
+                        "status": "completed",
+                        "role": row.role,
+                        "content": [],
+                        "withheld": WITHHELD,
+                    }
+                continue
+            key, _ = keys.by_namespace.get(namespace) or keys.by_namespace[CONTENT]
+            first = rows[indices[0]]
+            plaintexts = open_records(
+                key,
+                first.tenant_id,
+                first.conversation_id,
+                [(rows[i].item_id, rows[i].position, rows[i].sealed) for i in indices],
+            )
+            for index, plaintext in zip(indices, plaintexts, strict=True):
+                opened[index] = parse_json(plaintext)
+        return opened
 
     def open_conversation(self, row: ConversationRow, keys: _Keys) -> Conversation:
         """Open a conversation's sealed metadata."""
@@ -250,9 +280,8 @@ class Conversations:
             conversation_id=conversation_id,
             created_at=s.seal.now(),
             classification=tier,
-            owner_tag=owner_tag(tenant.index_key, s.principal.subject),
+            owner_tag=s.my_owner_tag(tenant),
             metadata=sealed_metadata,
-            next_position=len(normalised),
         )
         item_rows = s.seal_items(tenant_id, conversation_id, normalised, 0, keys)
         with s.seal.write() as tx:
@@ -267,8 +296,7 @@ class Conversations:
         s = self._s
         tenant = s.tenant()
         with s.seal.read() as tx:
-            row = s.load(tx, tenant, conversation_id, "conversation.read")
-            key_rows = tx.data_keys(tenant.row.tenant_id, conversation_id)
+            row, key_rows = s.load(tx, tenant, conversation_id, "conversation.read")
         return s.open_conversation(row, s.keys(key_rows))
 
     def update(self, conversation_id: str, *, metadata: dict[str, str]) -> Conversation:
@@ -276,29 +304,22 @@ class Conversations:
         s = self._s
         tenant = s.tenant()
         clean = validate_metadata(metadata)
+        tenant_id = tenant.row.tenant_id
         with s.seal.write() as tx:
-            row = s.load(tx, tenant, conversation_id, "conversation.update")
-            keys = s.keys(tx.data_keys(tenant.row.tenant_id, conversation_id))
-            key, version = keys.by_namespace[CONTENT]
-            address = RecordAddress(
-                tenant.row.tenant_id, conversation_id, conversation_id, 0, "metadata"
-            )
-            tx.update_conversation(
-                tenant.row.tenant_id,
-                conversation_id,
-                metadata=seal_json(key, version, address, clean),
-            )
+            row, key_rows = s.load(tx, tenant, conversation_id, "conversation.update")
+            key, version = s.keys(key_rows).by_namespace[CONTENT]
+            address = RecordAddress(tenant_id, conversation_id, conversation_id, 0, "metadata")
+            sealed = seal_json(key, version, address, clean)
+            tx.update_conversation(tenant_id, conversation_id, metadata=sealed)
         return Conversation(conversation_id, row.created_at, clean, row.classification)
 
     def raise_classification(self, conversation_id: str, classification: str) -> Conversation:
         """Raise a conversation's tier; lowering it is refused (never silently lowered)."""
-        from chatseal.service.access import CLASSIFICATION_RANK
-
         s = self._s
         tenant = s.tenant()
         tier = validate_classification(classification)
         with s.seal.write() as tx:
-            row = s.load(tx, tenant, conversation_id, "conversation.update")
+            row, _ = s.load(tx, tenant, conversation_id, "conversation.update")
             if CLASSIFICATION_RANK[tier] < CLASSIFICATION_RANK[row.classification]:
                 raise InvalidRequest(
                     "a classification can be raised, never lowered", param="classification"
@@ -312,14 +333,12 @@ class Conversations:
         tenant = s.tenant()
         tenant_id = tenant.row.tenant_id
         with s.seal.write() as tx:
-            s.load(tx, tenant, conversation_id, "conversation.delete")
-            key_rows = tx.data_keys(tenant_id, conversation_id)
+            _, key_rows = s.load(tx, tenant, conversation_id, "conversation.delete")
             tx.delete_conversation(tenant_id, conversation_id)
         for key_row in key_rows:
             context = data_key_context(tenant_id, conversation_id, key_row.namespace)
-            s.seal.cache.forget(
-                tenant_id, WrappedKey(key_row.kek_version, key_row.wrapped), context
-            )
+            wrapped = WrappedKey(key_row.kek_version, key_row.wrapped)
+            s.seal.cache.forget(tenant_id, wrapped, context)
         # Fold the WAL so no copy of the wrapped data key lingers in it (secure_delete zeroes the
         # database pages themselves).
         s.seal.store.compact()
@@ -341,17 +360,20 @@ class Items:
         tenant = s.tenant()
         tenant_id = tenant.row.tenant_id
         with s.seal.write() as tx:
-            s.load(tx, tenant, conversation_id, "item.append")
-            keys = s.keys(tx.data_keys(tenant_id, conversation_id))
+            # One statement finds the conversation, its keys and its next position under the
+            # write lock; a denial below rolls back with the transaction.
+            found = tx.open_for_append(tenant_id, conversation_id)
+            if found is None:
+                raise NotFound(
+                    f"no conversation with id '{conversation_id}'", param="conversation_id"
+                )
+            row, first, key_rows = found
+            s.authorize("item.append", s.resource(tenant, row))
+            keys = s.keys(key_rows)
             for namespace in {_namespace(item) for item in normalised} - keys.by_namespace.keys():
                 key_row, key = s.new_data_key(tenant_id, conversation_id, namespace)
                 tx.insert_data_key(key_row)
                 keys.by_namespace[namespace] = (key, key_row.kek_version)
-            first = tx.allocate_positions(tenant_id, conversation_id, len(normalised))
-            if first is None:
-                raise NotFound(
-                    f"no conversation with id '{conversation_id}'", param="conversation_id"
-                )
             tx.insert_items(s.seal_items(tenant_id, conversation_id, normalised, first, keys))
         return ItemList(normalised, has_more=False)
 
@@ -378,7 +400,7 @@ class Items:
         tenant = s.tenant()
         tenant_id = tenant.row.tenant_id
         with s.seal.read() as tx:
-            row = s.load(tx, tenant, conversation_id, "item.read")
+            row, key_rows = s.load(tx, tenant, conversation_id, "item.read")
             after_position = None
             if after:
                 after_position = tx.item_position(tenant_id, conversation_id, after)
@@ -391,10 +413,11 @@ class Items:
                 limit=limit + 1,
                 descending=order == "desc",
             )
-            key_rows = tx.data_keys(tenant_id, conversation_id)
-        keys = s.keys(key_rows)
-        prompts_visible = s.may("prompts.read", s.resource(tenant, row))
-        data = [s.open_item(item_row, keys, prompts_visible) for item_row in rows[:limit]]
+        page = rows[:limit]
+        prompts_visible = not any(r.role in PROMPT_ROLES for r in page) or s.may(
+            "prompts.read", s.resource(tenant, row)
+        )
+        data = s.open_items(page, s.keys(key_rows), prompts_visible)
         return ItemList(data, has_more=len(rows) > limit)
 
     def retrieve(self, item_id: str, *, conversation_id: str) -> dict[str, Any]:
@@ -403,13 +426,12 @@ class Items:
         tenant = s.tenant()
         tenant_id = tenant.row.tenant_id
         with s.seal.read() as tx:
-            row = s.load(tx, tenant, conversation_id, "item.read")
+            row, key_rows = s.load(tx, tenant, conversation_id, "item.read")
             item_row = tx.get_item(tenant_id, conversation_id, item_id)
-            key_rows = tx.data_keys(tenant_id, conversation_id)
         if item_row is None:
             raise NotFound(f"no item with id '{item_id}'", param="item_id")
         prompts_visible = s.may("prompts.read", s.resource(tenant, row))
-        return s.open_item(item_row, s.keys(key_rows), prompts_visible)
+        return s.open_items([item_row], s.keys(key_rows), prompts_visible)[0]
 
     def delete(self, item_id: str, *, conversation_id: str) -> Conversation:
         """Delete one item; returns the conversation, as OpenAI does."""
@@ -417,8 +439,7 @@ class Items:
         tenant = s.tenant()
         tenant_id = tenant.row.tenant_id
         with s.seal.write() as tx:
-            row = s.load(tx, tenant, conversation_id, "item.delete")
+            row, key_rows = s.load(tx, tenant, conversation_id, "item.delete")
             if not tx.delete_item(tenant_id, conversation_id, item_id):
                 raise NotFound(f"no item with id '{item_id}'", param="item_id")
-            key_rows = tx.data_keys(tenant_id, conversation_id)
         return s.open_conversation(row, s.keys(key_rows))

@@ -35,7 +35,6 @@ class ConversationRow:
     classification: str
     owner_tag: bytes
     metadata: bytes
-    next_position: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +127,12 @@ class StoreTx(Protocol):
         """Return a conversation of this tenant, or None."""
         ...
 
+    def get_conversation_with_keys(
+        self, tenant_id: str, conversation_id: str
+    ) -> tuple[ConversationRow, list[DataKeyRow]] | None:
+        """Return a conversation and its wrapped data keys in one round trip, or None."""
+        ...
+
     def update_conversation(
         self,
         tenant_id: str,
@@ -160,8 +165,15 @@ class StoreTx(Protocol):
         ...
 
     # items
-    def allocate_positions(self, tenant_id: str, conversation_id: str, count: int) -> int | None:
-        """Reserve `count` positions; return the first, or None if the conversation is missing."""
+    def open_for_append(
+        self, tenant_id: str, conversation_id: str
+    ) -> tuple[ConversationRow, int, list[DataKeyRow]] | None:
+        """Lock a conversation for appending, in one round trip.
+
+        Returns the conversation, the first free position and its wrapped data keys, or None if
+        the conversation is missing. Items appended before the transaction ends take consecutive
+        positions from there.
+        """
         ...
 
     def insert_items(self, rows: Sequence[ItemRow]) -> None:

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
-from chatseal.errors import ConfigError, Conflict, StoreUnavailable
+from chatseal.errors import ConfigError, Conflict, IntegrityError, StoreUnavailable
 from chatseal.store.base import ClientRow, ConversationRow, DataKeyRow, ItemRow, TenantRow
 
 _SYNCHRONOUS = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
 _ITEM_COLUMNS = "tenant_id, conversation_id, position, item_id, item_type, role, created_at, sealed"
-_CONV_COLUMNS = (
-    "tenant_id, conversation_id, created_at, classification, owner_tag, metadata, next_position"
-)
+_CONV_COLUMNS = "tenant_id, conversation_id, created_at, classification, owner_tag, metadata"
+_CONV_SELECT = ", ".join(f"c.{c.strip()}" for c in _CONV_COLUMNS.split(","))
 _KEY_COLUMNS = "tenant_id, conversation_id, namespace, kek_version, wrapped, created_at"
 _CLIENT_COLUMNS = "tenant_id, client_id, secret_hash, roles, purpose, created_at, revoked_at"
+_KEY_SELECT = ", ".join(f"k.{c.strip()}" for c in _KEY_COLUMNS.split(","))
 _TENANT_COLUMNS = "tenant_id, name, created_at, settings, index_key, index_key_version"
 
 
@@ -139,7 +139,7 @@ class SqliteTx:
     # conversations and data keys
     def insert_conversation(self, row: ConversationRow, keys: Sequence[DataKeyRow]) -> None:
         self._db.execute(
-            f"INSERT INTO conversations ({_CONV_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO conversations ({_CONV_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 row.tenant_id,
                 row.conversation_id,
@@ -147,11 +147,25 @@ class SqliteTx:
                 row.classification,
                 row.owner_tag,
                 row.metadata,
-                row.next_position,
             ),
         )
         for key in keys:
             self.insert_data_key(key)
+
+    def get_conversation_with_keys(
+        self, tenant_id: str, conversation_id: str
+    ) -> tuple[ConversationRow, list[DataKeyRow]] | None:
+        rows = self._db.execute(
+            f"SELECT {_CONV_SELECT}, {_KEY_SELECT} FROM conversations AS c "
+            "LEFT JOIN data_keys AS k "
+            "ON k.tenant_id = c.tenant_id AND k.conversation_id = c.conversation_id "
+            "WHERE c.tenant_id = ? AND c.conversation_id = ?",
+            (tenant_id, conversation_id),
+        ).fetchall()
+        if not rows:
+            return None
+        keys = [DataKeyRow(*row[6:]) for row in rows if row[6] is not None]
+        return ConversationRow(*rows[0][:6]), keys
 
     def get_conversation(self, tenant_id: str, conversation_id: str) -> ConversationRow | None:
         row = self._db.execute(
@@ -229,18 +243,29 @@ class SqliteTx:
         return [DataKeyRow(*row) for row in rows]
 
     # items
-    def allocate_positions(self, tenant_id: str, conversation_id: str, count: int) -> int | None:
-        row = self._db.execute(
-            "UPDATE conversations SET next_position = next_position + ? "
-            "WHERE tenant_id = ? AND conversation_id = ? RETURNING next_position",
-            (count, tenant_id, conversation_id),
-        ).fetchone()
-        return int(row[0]) - count if row else None
+    def open_for_append(
+        self, tenant_id: str, conversation_id: str
+    ) -> tuple[ConversationRow, int, list[DataKeyRow]] | None:
+        # BEGIN IMMEDIATE already holds the write lock, so the next position is the end of the
+        # (tenant_id, conversation_id, position) key: no counter row to rewrite on every append.
+        rows = self._db.execute(
+            f"SELECT {_CONV_SELECT}, (SELECT coalesce(max(position), -1) + 1 FROM items "
+            "WHERE tenant_id = c.tenant_id AND conversation_id = c.conversation_id), "
+            f"{_KEY_SELECT} FROM conversations AS c LEFT JOIN data_keys AS k "
+            "ON k.tenant_id = c.tenant_id AND k.conversation_id = c.conversation_id "
+            "WHERE c.tenant_id = ? AND c.conversation_id = ?",
+            (tenant_id, conversation_id),
+        ).fetchall()
+        if not rows:
+            return None
+        keys = [DataKeyRow(*row[7:]) for row in rows if row[7] is not None]
+        return ConversationRow(*rows[0][:6]), int(rows[0][6]), keys
 
     def insert_items(self, rows: Sequence[ItemRow]) -> None:
-        self._db.executemany(
-            f"INSERT INTO items ({_ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+        sql = f"INSERT INTO items ({_ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        for r in rows:
+            self._db.execute(
+                sql,
                 (
                     r.tenant_id,
                     r.conversation_id,
@@ -250,10 +275,8 @@ class SqliteTx:
                     r.role,
                     r.created_at,
                     r.sealed,
-                )
-                for r in rows
-            ],
-        )
+                ),
+            )
 
     def item_position(self, tenant_id: str, conversation_id: str, item_id: str) -> int | None:
         row = self._db.execute(
@@ -299,6 +322,47 @@ class SqliteTx:
         return cursor.rowcount == 1
 
 
+class SqliteTransaction:
+    """One transaction: commit on success, roll back on any exception (a class, not a generator:
+    this is on every request's path)."""
+
+    __slots__ = ("_db", "_write")
+
+    def __init__(self, db: sqlite3.Connection, write: bool) -> None:
+        self._db = db
+        self._write = write
+
+    def __enter__(self) -> SqliteTx:
+        try:
+            self._db.execute("BEGIN IMMEDIATE" if self._write else "BEGIN")
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"the SQLite store is busy or unavailable: {exc}") from None
+        return SqliteTx(self._db)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        db = self._db
+        if kind is None:
+            try:
+                db.execute("COMMIT")
+            except sqlite3.Error as error:
+                db.execute("ROLLBACK")
+                raise StoreUnavailable(
+                    f"the SQLite store could not commit: {error.__class__.__name__}"
+                ) from None
+            return
+        db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError):
+            if "decode" in str(exc):
+                # Text a database writer replaced with invalid UTF-8: tampering, said opaquely.
+                raise IntegrityError from None
+            raise StoreUnavailable(f"the SQLite store failed: {kind.__name__}") from None
+
+
 class SqliteStore:
     """SQLite in WAL mode with `secure_delete` on, so deleted rows are zeroed, not just unlinked."""
 
@@ -317,9 +381,6 @@ class SqliteStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            # A database writer may store invalid UTF-8 where text belongs: decode leniently and
-            # let the sealed-record checks above us reject what does not authenticate.
-            db.text_factory = _lenient_text
             db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[self._synchronous]}")
@@ -335,26 +396,9 @@ class SqliteStore:
             self._all.append(db)
         return db
 
-    @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[SqliteTx]:
+    def transaction(self, *, write: bool = False) -> SqliteTransaction:
         """BEGIN IMMEDIATE for writers (no lock upgrades, so no SQLITE_BUSY deadlocks)."""
-        db = self._connect()
-        try:
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"the SQLite store is busy or unavailable: {exc}") from None
-        try:
-            yield SqliteTx(db)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        try:
-            db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            db.execute("ROLLBACK")
-            raise StoreUnavailable(
-                f"the SQLite store could not commit: {exc.__class__.__name__}"
-            ) from None
+        return SqliteTransaction(self._connect(), write)
 
     def schema_version(self) -> int:
         db = self._connect()
@@ -393,10 +437,6 @@ class SqliteStore:
                 db.close()
             self._all.clear()
         self._local = threading.local()
-
-
-def _lenient_text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
 
 
 def _statements(script: str) -> list[str]:

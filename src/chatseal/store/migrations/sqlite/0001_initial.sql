@@ -16,7 +16,6 @@ CREATE TABLE conversations (
     classification TEXT NOT NULL,
     owner_tag BLOB NOT NULL,
     metadata BLOB NOT NULL,
-    next_position INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant_id, conversation_id)
 );
 
