@@ -160,6 +160,14 @@ class StoreTx(Protocol):
         """Swap a wrapped data key if it is still `expected_wrapped` (rewrap; compare-and-set)."""
         ...
 
+    def count_data_keys(self, tenant_id: str) -> dict[int, int]:
+        """Return how many data keys each KEK version of a tenant wraps."""
+        ...
+
+    def update_tenant_index_key(self, tenant_id: str, index_key: bytes, version: int) -> None:
+        """Replace a tenant's wrapped index key (rewrap under a new KEK version)."""
+        ...
+
     def iter_data_keys(self, tenant_id: str, below_version: int, limit: int) -> list[DataKeyRow]:
         """Return up to `limit` data keys of a tenant wrapped under versions below a version."""
         ...

@@ -234,6 +234,19 @@ class SqliteTx:
         )
         return cursor.rowcount == 1
 
+    def count_data_keys(self, tenant_id: str) -> dict[int, int]:
+        rows = self._db.execute(
+            "SELECT kek_version, count(*) FROM data_keys WHERE tenant_id = ? GROUP BY kek_version",
+            (tenant_id,),
+        )
+        return {int(version): int(count) for version, count in rows}
+
+    def update_tenant_index_key(self, tenant_id: str, index_key: bytes, version: int) -> None:
+        self._db.execute(
+            "UPDATE tenants SET index_key = ?, index_key_version = ? WHERE tenant_id = ?",
+            (index_key, version, tenant_id),
+        )
+
     def iter_data_keys(self, tenant_id: str, below_version: int, limit: int) -> list[DataKeyRow]:
         rows = self._db.execute(
             f"SELECT {_KEY_COLUMNS} FROM data_keys WHERE tenant_id = ? AND kek_version < ? "
