@@ -25,7 +25,7 @@ demo: install
 system-deps:
 	@scripts/system-deps.sh
 
-test: install system-deps
+test: install system-deps lint
 	@scripts/test.sh
 
 lint: install
