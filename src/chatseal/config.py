@@ -26,6 +26,14 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "cache_max_entries": 10_000,
         "cache_ttl_seconds": 300.0,
         "cache_max_uses": 1_000_000,
+        "rotation_period": "90d",
+    },
+    "audit": {
+        "enabled": True,
+        "origin": "",
+        "external_dir": "",
+        "checkpoint_every_entries": 1000,
+        "checkpoint_every_seconds": 10.0,
     },
     "limits": {"max_items_per_request": 20, "max_item_bytes": 1_048_576},
 }

@@ -12,6 +12,7 @@
      │    ├── KeyVersionRetired  below min_decryption_version: names the version, nothing else
      │    └── KeyDestroyed       the key (version) no longer exists
      ├── StoreUnavailable        the store cannot be reached (HTTP 503)
+     ├── AuditUnavailable        the audit log cannot record or disagrees with its checkpoints
      ├── ConfigError             the configuration is invalid or incomplete
      ├── MissingExtra            an optional dependency is not installed
      └── NotInitialised          no ChatSeal home where one was expected
@@ -127,6 +128,14 @@ class StoreUnavailable(ChatSealError):
     http_status = 503
     error_type = "server_error"
     code = "store_unavailable"
+
+
+class AuditUnavailable(ChatSealError):
+    """The audit log cannot record, or disagrees with its external checkpoints: fail closed."""
+
+    http_status = 503
+    error_type = "server_error"
+    code = "audit_unavailable"
 
 
 class ConfigError(ChatSealError):

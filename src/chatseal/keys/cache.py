@@ -53,6 +53,10 @@ class DataKeyCache:
 
     def data_key(self, tenant: str, wrapped: WrappedKey, context: bytes) -> DataKey:
         """Return the unwrapped data key, asking the backend only on a miss."""
+        return self.lookup(tenant, wrapped, context)[0]
+
+    def lookup(self, tenant: str, wrapped: WrappedKey, context: bytes) -> tuple[DataKey, bool]:
+        """Return the data key and whether this was a miss (the backend was asked)."""
         cache_key = (tenant, wrapped.blob, context)
         now = self._clock.now()
         with self._lock:
@@ -61,7 +65,7 @@ class DataKeyCache:
                 entry.uses_left -= 1
                 self._entries.move_to_end(cache_key)
                 self.hits += 1
-                return entry.key
+                return entry.key, False
             if entry is not None:
                 del self._entries[cache_key]
             self.misses += 1
@@ -69,7 +73,7 @@ class DataKeyCache:
         if self._on_miss is not None:
             self._on_miss(tenant, wrapped)
         self.put(tenant, wrapped, context, key)
-        return key
+        return key, True
 
     def put(self, tenant: str, wrapped: WrappedKey, context: bytes, key: DataKey) -> None:
         """Remember a data key this process just generated or unwrapped."""

@@ -12,6 +12,10 @@ from typing import Protocol
 from chatseal.model import Principal
 
 DATA_ROLES = frozenset({"user", "agent", "support", "tenant-admin"})
+KEY_ADMIN = "key-admin"
+# A deployment-wide key admin (the operator's CLI, the rotation scheduler) acts with this tenant.
+# Tenant names cannot contain '*', so it never matches a data resource.
+ANY_TENANT = "*"
 CLASSIFICATION_RANK = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 
 
@@ -66,10 +70,15 @@ class RolePolicy:
         self, principal: Principal, action: str, resource: Resource
     ) -> Decision:
         """Decide by role, tenant and ownership; default deny."""
+        if action.startswith("keys.") or resource.kind == "key":
+            return _decide_key(principal, action, resource)
         if principal.tenant != resource.tenant:
             return Decision(False, False, "another tenant")
         if not principal.roles & DATA_ROLES:
             return Decision(False, False, "no data role")
+        if KEY_ADMIN in principal.roles:
+            # Separation of duties (DESIGN.md, Access): a key admin never reads content.
+            return Decision(False, False, "key admins may not act on data")
         if action == "conversation.create":
             return Decision(True, True, "data role")
         visible = self._may_see(principal, resource)
@@ -84,6 +93,17 @@ class RolePolicy:
         ):
             return Decision(False, True, "support may not delete")
         return Decision(True, True, "role grants it")
+
+
+def _decide_key(principal: Principal, action: str, resource: Resource) -> Decision:
+    """Key actions (`keys.*`) are for key-admin alone; data roles get nothing here."""
+    if principal.tenant not in (resource.tenant, ANY_TENANT):
+        return Decision(False, False, "another tenant")
+    if not action.startswith("keys."):
+        return Decision(False, False, "keys take key actions only")
+    if KEY_ADMIN not in principal.roles:
+        return Decision(False, True, "key operations need the key-admin role")
+    return Decision(True, True, "key-admin")
 
 
 def roles_allow_prompts(roles: frozenset[str]) -> bool:

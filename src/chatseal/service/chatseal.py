@@ -23,6 +23,7 @@ from chatseal.keys import (
 )
 from chatseal.model import Principal, Tenant, validate_tenant_name
 from chatseal.service.access import Authorizer, RolePolicy
+from chatseal.service.audit_trail import AuditTrail
 from chatseal.service.sealing import index_key_context
 from chatseal.store import Store, StoreTx, TenantRow, open_store
 from chatseal.store.sqlite import SCHEMA_VERSION
@@ -49,6 +50,7 @@ class ChatSeal:
         clock: Clock | None = None,
         ids: IdGenerator | None = None,
         cache_limits: CacheLimits | None = None,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.store = store
         self.keys = keys
@@ -57,11 +59,13 @@ class ChatSeal:
         self.ids = ids or IdGenerator()
         self.authorizer: Authorizer = authorizer or RolePolicy()
         self.cache = DataKeyCache(keys, cache_limits, self.clock)
+        self.audit = audit
         self._tenants: dict[str, TenantKeys] = {}
         self._tenants_lock = threading.Lock()
         from chatseal.service.tenants import Tenants
 
         self.tenants = Tenants(self)
+
 
     # -- construction ------------------------------------------------------------------------
 
@@ -75,8 +79,13 @@ class ChatSeal:
         clock: Clock | None = None,
         authorizer: Authorizer | None = None,
         create: bool = False,
+        check_audit: bool = True,
     ) -> ChatSeal:
-        """Open the ChatSeal of a home; with `create=True`, initialise it first if needed."""
+        """Open the ChatSeal of a home; with `create=True`, initialise it first if needed.
+
+        Refuses (AuditUnavailable) when the audit log disagrees with the newest external
+        checkpoint, unless `check_audit=False` (for `chatseal audit verify | acknowledge`).
+        """
         config = Config.load(home, {"store": {"url": store_url}, "keys": {"url": keys_url}})
         if create:
             initialise_home(config)
@@ -100,6 +109,16 @@ class ChatSeal:
             ttl_seconds=float(keys_cfg["cache_ttl_seconds"]),
             max_uses=int(keys_cfg["cache_max_uses"]),
         )
+        audit = None
+        if config.section("audit").get("enabled", True):
+            audit = AuditTrail(store, config.home, effective_clock, config.section("audit"))
+            if check_audit:
+                try:
+                    audit.check_start()
+                except BaseException:
+                    store.close()
+                    keys.close()
+                    raise
         return cls(
             store=store,
             keys=keys,
@@ -107,10 +126,13 @@ class ChatSeal:
             clock=effective_clock,
             authorizer=authorizer,
             cache_limits=limits,
+            audit=audit,
         )
 
     def close(self) -> None:
-        """Close the store and the key backend; forget cached keys."""
+        """Integrate pending audit events, close the store and the key backend, forget keys."""
+        if self.audit is not None:
+            self.audit.stop()
         self.cache.flush()
         with self._tenants_lock:
             self._tenants.clear()
@@ -123,19 +145,30 @@ class ChatSeal:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def session(self, principal: Principal) -> Session:
+    def session(self, principal: Principal, request_id: str | None = None) -> Session:
         """Act as a principal: `cs.session(p).conversations.create(...)`, like the OpenAI SDK."""
-        return Session(self, principal)
+        return Session(self, principal, request_id)
+
+    @property
+    def policy_version(self) -> str:
+        """The hash of the policy version in force (for audit events)."""
+        return str(getattr(self.authorizer, "version", "builtin-roles-v1"))
 
     # -- tenants and keys, for the resources ------------------------------------------------
 
-    def tenant_keys(self, name: str) -> TenantKeys:
-        """Return a tenant's row and index key; NotFound if there is no such tenant."""
+    def tenant_keys(self, name: str, tx: StoreTx | None = None) -> TenantKeys:
+        """Return a tenant's row and index key; NotFound if there is no such tenant.
+
+        Looks the tenant up in `tx` when one is open (a connection holds one transaction).
+        """
         cached = self._tenants.get(name)
         if cached is not None:
             return cached
-        with self.store.transaction() as tx:
+        if tx is not None:
             row = tx.get_tenant(name)
+        else:
+            with self.store.transaction() as own:
+                row = own.get_tenant(name)
         if row is None:
             raise NotFound(f"tenant '{name}' not found", param="tenant")
         wrapped = WrappedKey(row.index_key_version, row.index_key)
@@ -166,6 +199,10 @@ class ChatSeal:
     def read(self) -> AbstractContextManager[StoreTx]:
         """A read transaction on the store."""
         return self.store.transaction()
+
+    def audited_read(self) -> AbstractContextManager[StoreTx]:
+        """A read that writes its audit event: one write transaction when the log is on."""
+        return self.store.transaction(write=self.audit is not None)
 
     def now(self) -> int:
         """Unix seconds from the injected clock."""

@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,7 @@ from chatseal.model import (
     validate_classification,
     validate_metadata,
 )
-from chatseal.service.access import CLASSIFICATION_RANK, Resource
+from chatseal.service.access import CLASSIFICATION_RANK, Decision, Resource
 from chatseal.service.sealing import (
     CONTENT,
     PROMPTS,
@@ -58,17 +60,68 @@ class _Keys:
 class Session:
     """What one principal may do."""
 
-    def __init__(self, seal: ChatSeal, principal: Principal) -> None:
+    def __init__(self, seal: ChatSeal, principal: Principal, request_id: str | None = None) -> None:
         self.seal = seal
         self.principal = principal
+        self.request_id = request_id or f"req_{os.urandom(12).hex()}"
         self.conversations = Conversations(self)
         self._owner_tag: tuple[str, bytes] | None = None
+        self._actor: dict[str, Any] | None = None
+        self._decision: Decision | None = None
+
+    # -- audit ---------------------------------------------------------------------------
+
+    def event(
+        self,
+        kind: str,
+        action: str,
+        resource: dict[str, str | int],
+        *,
+        allowed: bool = True,
+        reason: str | None = None,
+    ) -> bytes | None:
+        """Build an audit event for this principal (None when the audit log is off)."""
+        audit = self.seal.audit
+        if audit is None:
+            return None
+        if self._actor is None:
+            self._actor = audit.actor(self.principal)
+        decision = self._decision
+        return audit.event(
+            kind,
+            self._actor,
+            action,
+            allowed,
+            reason or (decision.reason if decision else "allowed"),
+            decision.policy_version if decision else self.seal.policy_version,
+            self.request_id,
+            {"tenant": self.principal.tenant, **resource},
+        )
+
+    def record(self, tx: StoreTx, kind: str, action: str, **resource: str | int) -> None:
+        """Queue an event in `tx`, the transaction of the change it records."""
+        data = self.event(kind, action, resource)
+        if data is not None:
+            tx.enqueue_audit(data)
+
+    @contextmanager
+    def guard(self, action: str, **resource: str | int) -> Iterator[None]:
+        """Record a denial (not found or forbidden) in its own transaction, then re-raise."""
+        self._decision = None
+        try:
+            yield
+        except (NotFound, PermissionDenied) as exc:
+            reason = self._decision.reason if self._decision else "not-found"
+            data = self.event("access.decision", action, resource, allowed=False, reason=reason)
+            if data is not None and self.seal.audit is not None:
+                self.seal.audit.record_now(data)
+            raise exc from None
 
     # -- shared steps --------------------------------------------------------------------
 
-    def tenant(self) -> TenantKeys:
+    def tenant(self, tx: StoreTx | None = None) -> TenantKeys:
         """The principal's tenant; a missing tenant looks like a missing resource."""
-        return self.seal.tenant_keys(self.principal.tenant)
+        return self.seal.tenant_keys(self.principal.tenant, tx)
 
     def my_owner_tag(self, tenant: TenantKeys) -> bytes:
         """The principal's owner tag in its tenant (computed once per session)."""
@@ -93,6 +146,7 @@ class Session:
     def authorize(self, action: str, resource: Resource) -> None:
         """Raise NotFound for an invisible resource, PermissionDenied for a forbidden action."""
         decision = self.seal.authorizer.decide(self.principal, action, resource)
+        self._decision = decision
         if decision.allowed:
             return
         if not decision.visible:
@@ -117,14 +171,22 @@ class Session:
         self.authorize(action, self.resource(tenant, found[0]))
         return found
 
-    def keys(self, rows: Iterable[DataKeyRow]) -> _Keys:
-        """Unwrap a conversation's data keys through the cache."""
+    def keys(self, rows: Iterable[DataKeyRow], tx: StoreTx | None = None) -> _Keys:
+        """Unwrap a conversation's data keys through the cache; a miss is a `key.unwrap` event."""
         found: dict[str, tuple[DataKey, int]] = {}
         for row in rows:
             context = data_key_context(row.tenant_id, row.conversation_id, row.namespace)
-            key = self.seal.data_key(
-                row.tenant_id, WrappedKey(row.kek_version, row.wrapped), context
-            )
+            wrapped = WrappedKey(row.kek_version, row.wrapped)
+            key, missed = self.seal.cache.lookup(row.tenant_id, wrapped, context)
+            if missed and tx is not None:
+                self.record(
+                    tx,
+                    "key.unwrap",
+                    "key.unwrap",
+                    conversation=row.conversation_id,
+                    key=row.namespace,
+                    key_version=row.kek_version,
+                )
             found[row.namespace] = (key, row.kek_version)
         return _Keys(found)
 
@@ -250,15 +312,16 @@ class Conversations:
     ) -> Conversation:
         """Create a conversation (with up to 20 initial items), owned by the principal."""
         s = self._s
-        tenant = s.tenant()
-        tenant_id = tenant.row.tenant_id
         clean_metadata = validate_metadata(metadata)
         tier = validate_classification(classification)
         normalised = s.normalise(items)
-        s.authorize(
-            "conversation.create",
-            Resource("conversation", tenant.row.name, classification=tier, owned=True),
-        )
+        with s.guard("conversation.create"):
+            tenant = s.tenant()
+            tenant_id = tenant.row.tenant_id
+            s.authorize(
+                "conversation.create",
+                Resource("conversation", tenant.row.name, classification=tier, owned=True),
+            )
         conversation_id = s.seal.ids.new("conv")
         key_rows: list[DataKeyRow] = []
         unwrapped: dict[str, tuple[DataKey, int]] = {}
@@ -287,6 +350,22 @@ class Conversations:
         with s.seal.write() as tx:
             tx.insert_conversation(row, key_rows)
             tx.insert_items(item_rows)
+            for key_row in key_rows:
+                s.record(
+                    tx,
+                    "key.generate",
+                    "key.generate",
+                    conversation=conversation_id,
+                    key=key_row.namespace,
+                    key_version=key_row.kek_version,
+                )
+            s.record(
+                tx,
+                "conversation.create",
+                "conversation.create",
+                conversation=conversation_id,
+                item_count=len(item_rows),
+            )
         return Conversation(
             conversation_id, row.created_at, clean_metadata, tier, s.principal.subject
         )
@@ -294,47 +373,74 @@ class Conversations:
     def retrieve(self, conversation_id: str) -> Conversation:
         """Return a conversation with its metadata."""
         s = self._s
-        tenant = s.tenant()
-        with s.seal.read() as tx:
+        with (
+            s.guard("conversation.read", conversation=conversation_id),
+            s.seal.audited_read() as tx,
+        ):
+            tenant = s.tenant(tx)
             row, key_rows = s.load(tx, tenant, conversation_id, "conversation.read")
-        return s.open_conversation(row, s.keys(key_rows))
+            keys = s.keys(key_rows, tx)
+            s.record(tx, "access.decision", "conversation.read", conversation=conversation_id)
+        return s.open_conversation(row, keys)
 
     def update(self, conversation_id: str, *, metadata: dict[str, str]) -> Conversation:
         """Replace a conversation's metadata."""
         s = self._s
-        tenant = s.tenant()
         clean = validate_metadata(metadata)
-        tenant_id = tenant.row.tenant_id
-        with s.seal.write() as tx:
+        with s.guard("conversation.update", conversation=conversation_id), s.seal.write() as tx:
+            tenant = s.tenant(tx)
+            tenant_id = tenant.row.tenant_id
             row, key_rows = s.load(tx, tenant, conversation_id, "conversation.update")
-            key, version = s.keys(key_rows).by_namespace[CONTENT]
+            key, version = s.keys(key_rows, tx).by_namespace[CONTENT]
             address = RecordAddress(tenant_id, conversation_id, conversation_id, 0, "metadata")
             sealed = seal_json(key, version, address, clean)
             tx.update_conversation(tenant_id, conversation_id, metadata=sealed)
+            s.record(tx, "access.decision", "conversation.update", conversation=conversation_id)
         return Conversation(conversation_id, row.created_at, clean, row.classification)
 
     def raise_classification(self, conversation_id: str, classification: str) -> Conversation:
         """Raise a conversation's tier; lowering it is refused (never silently lowered)."""
         s = self._s
-        tenant = s.tenant()
         tier = validate_classification(classification)
-        with s.seal.write() as tx:
+        with s.guard("conversation.update", conversation=conversation_id), s.seal.write() as tx:
+            tenant = s.tenant(tx)
             row, _ = s.load(tx, tenant, conversation_id, "conversation.update")
             if CLASSIFICATION_RANK[tier] < CLASSIFICATION_RANK[row.classification]:
                 raise InvalidRequest(
                     "a classification can be raised, never lowered", param="classification"
                 )
             tx.update_conversation(tenant.row.tenant_id, conversation_id, classification=tier)
+            s.record(tx, "config.change", "conversation.classify", conversation=conversation_id)
         return self.retrieve(conversation_id)
 
     def delete(self, conversation_id: str) -> ConversationDeleted:
-        """Delete a conversation: its rows and its wrapped data keys go in one transaction."""
+        """Delete a conversation: its rows and its wrapped data keys go in one transaction.
+
+        The `conversation.delete` leaf is the deletion receipt: its inclusion proof (a C2SP
+        tlog-proof from `GET /v1/audit/receipt/{index}`) shows what was destroyed and when.
+        """
         s = self._s
-        tenant = s.tenant()
-        tenant_id = tenant.row.tenant_id
-        with s.seal.write() as tx:
+        with s.guard("conversation.delete", conversation=conversation_id), s.seal.write() as tx:
+            tenant = s.tenant(tx)
+            tenant_id = tenant.row.tenant_id
             _, key_rows = s.load(tx, tenant, conversation_id, "conversation.delete")
-            tx.delete_conversation(tenant_id, conversation_id)
+            removed = tx.delete_conversation(tenant_id, conversation_id)
+            s.record(
+                tx,
+                "conversation.delete",
+                "conversation.delete",
+                conversation=conversation_id,
+                item_count=removed,
+            )
+            for key_row in key_rows:
+                s.record(
+                    tx,
+                    "key.destroy",
+                    "key.destroy",
+                    conversation=conversation_id,
+                    key=key_row.namespace,
+                    key_version=key_row.kek_version,
+                )
         for key_row in key_rows:
             context = data_key_context(tenant_id, conversation_id, key_row.namespace)
             wrapped = WrappedKey(key_row.kek_version, key_row.wrapped)
@@ -357,9 +463,9 @@ class Items:
         normalised = s.normalise(items)
         if not normalised:
             raise InvalidRequest("'items' must hold at least one item", param="items")
-        tenant = s.tenant()
-        tenant_id = tenant.row.tenant_id
-        with s.seal.write() as tx:
+        with s.guard("item.append", conversation=conversation_id), s.seal.write() as tx:
+            tenant = s.tenant(tx)
+            tenant_id = tenant.row.tenant_id
             # One statement finds the conversation, its keys and its next position under the
             # write lock; a denial below rolls back with the transaction.
             found = tx.open_for_append(tenant_id, conversation_id)
@@ -369,12 +475,28 @@ class Items:
                 )
             row, first, key_rows = found
             s.authorize("item.append", s.resource(tenant, row))
-            keys = s.keys(key_rows)
+            keys = s.keys(key_rows, tx)
             for namespace in {_namespace(item) for item in normalised} - keys.by_namespace.keys():
                 key_row, key = s.new_data_key(tenant_id, conversation_id, namespace)
                 tx.insert_data_key(key_row)
                 keys.by_namespace[namespace] = (key, key_row.kek_version)
+                s.record(
+                    tx,
+                    "key.generate",
+                    "key.generate",
+                    conversation=conversation_id,
+                    key=namespace,
+                    key_version=key_row.kek_version,
+                )
             tx.insert_items(s.seal_items(tenant_id, conversation_id, normalised, first, keys))
+            s.record(
+                tx,
+                "item.append",
+                "item.append",
+                conversation=conversation_id,
+                position=first,
+                item_count=len(normalised),
+            )
         return ItemList(normalised, has_more=False)
 
     def list(
@@ -397,9 +519,9 @@ class Items:
         if order not in ("asc", "desc"):
             raise InvalidRequest("'order' must be 'asc' or 'desc'", param="order")
         _ = include  # items are stored whole, so every includable field is already present
-        tenant = s.tenant()
-        tenant_id = tenant.row.tenant_id
-        with s.seal.read() as tx:
+        with s.guard("item.read", conversation=conversation_id), s.seal.audited_read() as tx:
+            tenant = s.tenant(tx)
+            tenant_id = tenant.row.tenant_id
             row, key_rows = s.load(tx, tenant, conversation_id, "item.read")
             after_position = None
             if after:
@@ -413,33 +535,41 @@ class Items:
                 limit=limit + 1,
                 descending=order == "desc",
             )
-        page = rows[:limit]
+            page = rows[:limit]
+            keys = s.keys(key_rows, tx)
+            s.record(
+                tx, "item.read", "item.read", conversation=conversation_id, item_count=len(page)
+            )
         prompts_visible = not any(r.role in PROMPT_ROLES for r in page) or s.may(
             "prompts.read", s.resource(tenant, row)
         )
-        data = s.open_items(page, s.keys(key_rows), prompts_visible)
+        data = s.open_items(page, keys, prompts_visible)
         return ItemList(data, has_more=len(rows) > limit)
 
     def retrieve(self, item_id: str, *, conversation_id: str) -> dict[str, Any]:
         """Return one item."""
         s = self._s
-        tenant = s.tenant()
-        tenant_id = tenant.row.tenant_id
-        with s.seal.read() as tx:
+        with s.guard("item.read", conversation=conversation_id), s.seal.audited_read() as tx:
+            tenant = s.tenant(tx)
+            tenant_id = tenant.row.tenant_id
             row, key_rows = s.load(tx, tenant, conversation_id, "item.read")
             item_row = tx.get_item(tenant_id, conversation_id, item_id)
-        if item_row is None:
-            raise NotFound(f"no item with id '{item_id}'", param="item_id")
+            if item_row is None:
+                raise NotFound(f"no item with id '{item_id}'", param="item_id")
+            keys = s.keys(key_rows, tx)
+            s.record(tx, "item.read", "item.read", conversation=conversation_id, item_count=1)
         prompts_visible = s.may("prompts.read", s.resource(tenant, row))
-        return s.open_items([item_row], s.keys(key_rows), prompts_visible)[0]
+        return s.open_items([item_row], keys, prompts_visible)[0]
 
     def delete(self, item_id: str, *, conversation_id: str) -> Conversation:
         """Delete one item; returns the conversation, as OpenAI does."""
         s = self._s
-        tenant = s.tenant()
-        tenant_id = tenant.row.tenant_id
-        with s.seal.write() as tx:
+        with s.guard("item.delete", conversation=conversation_id), s.seal.write() as tx:
+            tenant = s.tenant(tx)
+            tenant_id = tenant.row.tenant_id
             row, key_rows = s.load(tx, tenant, conversation_id, "item.delete")
             if not tx.delete_item(tenant_id, conversation_id, item_id):
                 raise NotFound(f"no item with id '{item_id}'", param="item_id")
-        return s.open_conversation(row, s.keys(key_rows))
+            keys = s.keys(key_rows, tx)
+            s.record(tx, "item.delete", "item.delete", conversation=conversation_id, item_count=1)
+        return s.open_conversation(row, keys)

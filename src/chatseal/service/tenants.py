@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
 from chatseal.errors import Conflict, NotFound
-from chatseal.model import CLASSIFICATIONS, Tenant
+from chatseal.model import CLASSIFICATIONS, Principal, Tenant
 from chatseal.service.sealing import index_key_context
-from chatseal.store import TenantRow
+from chatseal.store import StoreTx, TenantRow
+
+# Tenant administration is done by the operator (CLI or admin API), not by a tenant's principal.
+OPERATOR = Principal(tenant="-", subject="operator", roles=frozenset({"operator"}))
 
 if TYPE_CHECKING:
     from chatseal.service.chatseal import ChatSeal
@@ -19,6 +23,26 @@ class Tenants:
 
     def __init__(self, seal: ChatSeal) -> None:
         self._seal = seal
+
+    def _record(
+        self, tx: StoreTx, name: str, kind: str, action: str, **resource: str | int
+    ) -> None:
+        """Queue an operator event about a tenant in `tx`."""
+        audit = self._seal.audit
+        if audit is None:
+            return
+        actor = audit.actor(dataclasses.replace(OPERATOR, tenant=name, credential_kind="local"))
+        data = audit.event(
+            kind,
+            actor,
+            action,
+            True,
+            "operator",
+            self._seal.policy_version,
+            "operator",
+            {"tenant": name, **resource},
+        )
+        tx.enqueue_audit(data)
 
     def create(self, name: str, *, settings: dict[str, Any] | None = None) -> Tenant:
         """Create a tenant and its KEK (version 1) and index key."""
@@ -45,6 +69,8 @@ class Tenants:
             )
             with seal.write() as tx:
                 tx.insert_tenant(row)
+                self._record(tx, name, "config.change", "tenant.create")
+                self._record(tx, name, "key.generate", "key.generate", key="tenant", key_version=1)
         except BaseException:
             seal.keys.destroy(tenant_id)
             raise
@@ -77,6 +103,7 @@ class Tenants:
                 else:
                     merged[key] = value
             tx.update_tenant_settings(row.tenant_id, json.dumps(merged, sort_keys=True))
+            self._record(tx, name, "config.change", "tenant.update")
         seal.forget_tenant(name)
         return self.retrieve(name)
 
@@ -92,5 +119,7 @@ class Tenants:
         seal.keys.destroy(row.tenant_id)
         with seal.write() as tx:
             removed = tx.delete_tenant(row.tenant_id)
+            self._record(tx, name, "key.destroy", "key.destroy", key="tenant")
+            self._record(tx, name, "config.change", "tenant.delete", item_count=removed)
         seal.store.compact()
         return removed

@@ -101,6 +101,11 @@ class StoreTx(Protocol):
         """Delete a tenant and every row it owns; return the number of conversations removed."""
         ...
 
+    # the audit log
+    def enqueue_audit(self, data: bytes) -> None:
+        """Queue an audit event's bytes in this transaction (committed with the change)."""
+        ...
+
     # OAuth2 clients
     def insert_client(self, row: ClientRow) -> None:
         """Add a client."""
@@ -144,8 +149,11 @@ class StoreTx(Protocol):
         """Replace the sealed metadata and/or the classification; False if missing."""
         ...
 
-    def delete_conversation(self, tenant_id: str, conversation_id: str) -> bool:
-        """Delete a conversation, its items and its wrapped data keys (crypto-shred)."""
+    def delete_conversation(self, tenant_id: str, conversation_id: str) -> int:
+        """Delete a conversation, its items and its wrapped data keys (crypto-shred).
+
+        Returns how many items went with it.
+        """
         ...
 
     def data_keys(self, tenant_id: str, conversation_id: str) -> list[DataKeyRow]:
@@ -229,6 +237,10 @@ class Store(Protocol):
 
     def schema_version(self) -> int:
         """Return the schema version the database is at (0 when empty)."""
+        ...
+
+    def audit_connection(self) -> object:
+        """A dedicated connection for the audit sequencer (backend-specific type)."""
         ...
 
     def compact(self) -> None:

@@ -100,6 +100,10 @@ class SqliteTx:
             self._db.execute(f"DELETE FROM {table} WHERE tenant_id = ?", (tenant_id,))
         return int(count)
 
+    # the audit log
+    def enqueue_audit(self, data: bytes) -> None:
+        self._db.execute("INSERT INTO audit_queue (data) VALUES (?)", (data,))
+
     # OAuth2 clients
     def insert_client(self, row: ClientRow) -> None:
         self._db.execute(
@@ -191,12 +195,13 @@ class SqliteTx:
         )
         return cursor.rowcount == 1
 
-    def delete_conversation(self, tenant_id: str, conversation_id: str) -> bool:
+    def delete_conversation(self, tenant_id: str, conversation_id: str) -> int:
         where = "WHERE tenant_id = ? AND conversation_id = ?"
         args = (tenant_id, conversation_id)
-        self._db.execute(f"DELETE FROM items {where}", args)
+        removed = self._db.execute(f"DELETE FROM items {where}", args).rowcount
         self._db.execute(f"DELETE FROM data_keys {where}", args)
-        return self._db.execute(f"DELETE FROM conversations {where}", args).rowcount == 1
+        self._db.execute(f"DELETE FROM conversations {where}", args)
+        return int(removed)
 
     def data_keys(self, tenant_id: str, conversation_id: str) -> list[DataKeyRow]:
         rows = self._db.execute(
@@ -433,6 +438,16 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         return current
+
+    def audit_connection(self) -> sqlite3.Connection:
+        """A new connection to the same database, for the audit sequencer's own transactions."""
+        db = sqlite3.connect(self.path, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        db.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[self._synchronous]}")
+        db.execute("PRAGMA secure_delete = ON")
+        with self._all_lock:
+            self._all.append(db)
+        return db
 
     def compact(self) -> None:
         """Checkpoint the WAL into the database and truncate it to zero bytes."""
