@@ -176,12 +176,16 @@ class AuditTrail:
                 continue
 
     def stop(self) -> None:
-        """Stop the background sequencer after one last integration."""
+        """Stop the background sequencer; integrate and sign what is left (and export it)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        self.integrate()
+        with self._lock:
+            self.sequencer.integrate()
+            latest = self.storage.latest_checkpoint()
+            if self.tree.size > (latest[0] if latest else 0):
+                self.sequencer.checkpoint()
 
     # -- anti-rollback and verification ---------------------------------------------------
 
@@ -208,6 +212,25 @@ class AuditTrail:
             name = f"checkpoint-{newest[0]:020d}"
             (self.external.directory / name).replace(aside / f"{name}.{int(self.clock.now())}")
             moved.append(newest[0])
+        return moved
+
+    def acknowledge_rollback(self, reason: str) -> list[int]:
+        """Acknowledge a failed start-up check: set checkpoints aside and record the decision."""
+        moved = self.acknowledge()
+        if moved:
+            data = self.event(
+                "audit.rollback_acknowledged",
+                {"tenant": "-", "subject": self.hasher.hash("operator"), "roles": ["operator"],
+                 "credential_kind": "local"},
+                "audit.acknowledge",
+                True,
+                reason,
+                "operator",
+                "operator",
+                {"kind": "audit", "item_count": len(moved)},
+            )
+            self.record_now(data)
+            self.checkpoint()
         return moved
 
     def verify(self) -> VerifyReport:

@@ -67,6 +67,7 @@ class ChatSeal:
         self.tenants = Tenants(self)
 
 
+
     # -- construction ------------------------------------------------------------------------
 
     @classmethod
@@ -131,13 +132,15 @@ class ChatSeal:
 
     def close(self) -> None:
         """Integrate pending audit events, close the store and the key backend, forget keys."""
-        if self.audit is not None:
-            self.audit.stop()
-        self.cache.flush()
-        with self._tenants_lock:
-            self._tenants.clear()
-        self.store.close()
-        self.keys.close()
+        try:
+            if self.audit is not None:
+                self.audit.stop()
+        finally:
+            self.cache.flush()
+            with self._tenants_lock:
+                self._tenants.clear()
+            self.store.close()
+            self.keys.close()
 
     def __enter__(self) -> ChatSeal:
         return self

@@ -106,6 +106,10 @@ class StoreTx(Protocol):
         """Queue an audit event's bytes in this transaction (committed with the change)."""
         ...
 
+    def conversation_item_counts(self, tenant_id: str) -> dict[str, int]:
+        """Return every conversation of a tenant with its number of items (for reconciliation)."""
+        ...
+
     # OAuth2 clients
     def insert_client(self, row: ClientRow) -> None:
         """Add a client."""

@@ -104,6 +104,15 @@ class SqliteTx:
     def enqueue_audit(self, data: bytes) -> None:
         self._db.execute("INSERT INTO audit_queue (data) VALUES (?)", (data,))
 
+    def conversation_item_counts(self, tenant_id: str) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT c.conversation_id, (SELECT count(*) FROM items AS i WHERE "
+            "i.tenant_id = c.tenant_id AND i.conversation_id = c.conversation_id) "
+            "FROM conversations AS c WHERE c.tenant_id = ?",
+            (tenant_id,),
+        )
+        return {str(conversation): int(count) for conversation, count in rows}
+
     # OAuth2 clients
     def insert_client(self, row: ClientRow) -> None:
         self._db.execute(

@@ -1,0 +1,171 @@
+"""`chatseal audit verify | checkpoint | prove | export | vkey | acknowledge`."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import click
+
+from chatseal.audit.proof import make_receipt
+from chatseal.audit.tiles import export_tiles
+from chatseal.cli.common import clean_errors, emit, home_option
+from chatseal.errors import ChatSealError, ConfigError, InvalidRequest
+from chatseal.service import ChatSeal
+from chatseal.service.audit_trail import AuditTrail
+from chatseal.service.reconcile import reconcile
+
+
+def _open(home: str) -> tuple[ChatSeal, AuditTrail]:
+    # The audit commands must work on a log that fails the start-up check: they investigate it.
+    seal = ChatSeal.open(home, check_audit=False)
+    if seal.audit is None:
+        seal.close()
+        raise ConfigError("the audit log is disabled in this home's configuration")
+    return seal, seal.audit
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Verify, checkpoint, prove and export the tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@home_option
+@clean_errors
+def verify(as_json: bool, home: str) -> None:
+    """Recompute the tree, check every checkpoint and signature, and reconcile the store with
+    the log. Exit 0 only when all of it holds."""
+    problems: list[str] = []
+    seal, audit = _open(home)
+    try:
+        try:
+            audit.integrate()
+        except ChatSealError as exc:
+            problems.append(f"integrating queued events: {exc.message}")
+        report = audit.verify()
+        problems += report.problems
+        stored = {size for size, _ in audit.storage.checkpoints()}
+        problems += [
+            f"external checkpoint {size} is not among the log's stored checkpoints"
+            for size in audit.external.sizes()
+            if size not in stored
+        ]
+        try:
+            start_check = audit.external.check(audit.tree, audit.verifier)
+            if not start_check:
+                problems.append(f"external checkpoint: {start_check.reason}")
+            reconciled = reconcile(seal.store, audit.tree.entries(0, audit.tree.size))
+            problems += reconciled.problems
+            conversations = reconciled.conversations_checked
+        except ChatSealError as exc:
+            problems.append(f"reading the tree: {exc.message}")
+            conversations = 0
+    finally:
+        with contextlib.suppress(ChatSealError):
+            # A broken log cannot be integrated on close either; the report already says so.
+            seal.close()
+    summary = {
+        "ok": not problems,
+        "tree_size": report.size,
+        "leaves_checked": report.leaves_checked,
+        "checkpoints_checked": report.checkpoints_checked,
+        "external_checkpoints_checked": report.external_checked,
+        "conversations_reconciled": conversations,
+        "problems": problems,
+    }
+    if as_json:
+        emit(summary)
+    else:
+        click.echo(
+            f"audit log: {report.size} entries, {report.checkpoints_checked} stored and "
+            f"{report.external_checked} external checkpoints, "
+            f"{conversations} conversations reconciled"
+        )
+        for problem in problems:
+            click.echo(f"FAILED: {problem}")
+        click.echo("OK" if not problems else f"{len(problems)} problem(s)")
+    sys.exit(0 if not problems else 1)
+
+
+@audit_group.command("checkpoint")
+@home_option
+@clean_errors
+def checkpoint(home: str) -> None:
+    """Integrate queued events and sign a checkpoint now; prints the signed note."""
+    seal, audit = _open(home)
+    with seal:
+        click.echo(audit.checkpoint(), nl=False)
+
+
+@audit_group.command("prove")
+@click.option("--index", type=click.IntRange(min=0), required=True, help="Entry index.")
+@click.option(
+    "--size", type=click.IntRange(min=1), default=None, help="Tree size (default: latest)."
+)
+@home_option
+@clean_errors
+def prove(index: int, size: int | None, home: str) -> None:
+    """Print a C2SP tlog-proof receipt that entry INDEX is in the log."""
+    seal, audit = _open(home)
+    with seal:
+        if size is None:
+            note = audit.checkpoint()
+        else:
+            kept = dict(audit.storage.checkpoints())
+            if size not in kept:
+                raise InvalidRequest(f"no checkpoint was signed at size {size}", param="size")
+            note = kept[size]
+        tree_size = int(note.split("\n")[1])
+        if index >= tree_size:
+            raise InvalidRequest(
+                f"index {index} is not below the tree size {tree_size}", param="index"
+            )
+        click.echo(
+            make_receipt(index, audit.tree.inclusion_proof(index, tree_size), note), nl=False
+        )
+
+
+@audit_group.command("export")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Directory to write.")
+@home_option
+@clean_errors
+def export(out: str, home: str) -> None:
+    """Write the log as C2SP tlog-tiles (tiles, entry bundles, checkpoint) under --out."""
+    seal, audit = _open(home)
+    with seal:
+        note = audit.checkpoint()
+        written = export_tiles(audit.tree, note, Path(out))
+    click.echo(f"wrote {written} files for {note.split(chr(10))[1]} entries to {out}")
+
+
+@audit_group.command("vkey")
+@home_option
+@clean_errors
+def vkey(home: str) -> None:
+    """Print the checkpoint verifier key in C2SP vkey form."""
+    seal, audit = _open(home)
+    with seal:
+        click.echo(audit.verifier.vkey())
+
+
+@audit_group.command("acknowledge")
+@click.option("--reason", required=True, help="What the investigation found (kept in the log).")
+@home_option
+@clean_errors
+def acknowledge(reason: str, home: str) -> None:
+    """After investigating a failed start-up check, accept the log as it is (an audit event)."""
+    seal, audit = _open(home)
+    with seal:
+        moved = audit.acknowledge_rollback(reason)
+    if moved:
+        click.echo(f"set aside external checkpoints of sizes {', '.join(map(str, moved))}")
+    else:
+        click.echo("the log already agrees with its external checkpoints")
+
+
+def register(cli: click.Group) -> None:
+    """Add the group to the root."""
+    cli.add_command(audit_group)
