@@ -10,7 +10,7 @@ import click
 from chatseal import __version__
 
 # Modules under chatseal.cli that add commands to the root group, in --help order.
-COMMAND_MODULES = ["init", "tenant", "conversations", "items", "audit"]
+COMMAND_MODULES = ["init", "tenant", "conversations", "items", "audit", "keys"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -65,7 +65,9 @@ class ChatSeal:
         from chatseal.service.tenants import Tenants
 
         self.tenants = Tenants(self)
+        from chatseal.service.keyops import KeyOps
 
+        self.key_ops = KeyOps(self)
 
 
     # -- construction ------------------------------------------------------------------------

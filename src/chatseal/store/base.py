@@ -184,6 +184,17 @@ class StoreTx(Protocol):
         """Return up to `limit` data keys of a tenant wrapped under versions below a version."""
         ...
 
+    def data_keys_page(
+        self, tenant_id: str, below_version: int, after: tuple[str, str] | None, limit: int
+    ) -> list[DataKeyRow]:
+        """Up to `limit` data keys below a version, in (conversation, namespace) order after
+        `after`: a keyset walk over the primary key, so a whole pass costs one scan."""
+        ...
+
+    def replace_data_keys(self, tenant_id: str, swaps: Sequence[tuple[DataKeyRow, bytes]]) -> int:
+        """`replace_data_key` for many (new row, expected wrapped); return how many swapped."""
+        ...
+
     # items
     def open_for_append(
         self, tenant_id: str, conversation_id: str

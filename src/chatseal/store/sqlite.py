@@ -269,6 +269,34 @@ class SqliteTx:
         )
         return [DataKeyRow(*row) for row in rows]
 
+    def data_keys_page(
+        self, tenant_id: str, below_version: int, after: tuple[str, str] | None, limit: int
+    ) -> list[DataKeyRow]:
+        # Row values compare lexicographically (https://sqlite.org/rowvalue.html), so the walk
+        # is a range scan of the (tenant_id, conversation_id, namespace) key.
+        start = after or ("", "")
+        rows = self._db.execute(
+            f"SELECT {_KEY_COLUMNS} FROM data_keys "
+            "WHERE tenant_id = ? AND (conversation_id, namespace) > (?, ?) AND kek_version < ? "
+            "ORDER BY conversation_id, namespace LIMIT ?",
+            (tenant_id, start[0], start[1], below_version, limit),
+        )
+        return [DataKeyRow(*row) for row in rows]
+
+    def replace_data_keys(self, tenant_id: str, swaps: Sequence[tuple[DataKeyRow, bytes]]) -> int:
+        before = self._db.total_changes
+        self._db.executemany(
+            "UPDATE data_keys SET kek_version = ?, wrapped = ? WHERE tenant_id = ? "
+            "AND conversation_id = ? AND namespace = ? AND wrapped = ?",
+            [
+                (r.kek_version, r.wrapped, tenant_id, r.conversation_id, r.namespace, expected)
+                for r, expected in swaps
+                if r.tenant_id == tenant_id
+            ],
+        )
+        return self._db.total_changes - before
+
+    # items
     # items
     def open_for_append(
         self, tenant_id: str, conversation_id: str
