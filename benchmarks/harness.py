@@ -25,6 +25,11 @@ def timed(op: Callable[[int], object], count: int) -> float:
     return (time.perf_counter() - start) / count * 1e6
 
 
+def _shifted(op: Callable[[int], object], offset: int) -> Callable[[int], object]:
+    """`op` with its argument moved by `offset`, so rounds never reuse an index."""
+    return lambda i: op(offset + i)
+
+
 def interleaved(
     ops: dict[str, Callable[[int], object]], count: int, rounds: int
 ) -> dict[str, float]:
@@ -33,7 +38,7 @@ def interleaved(
     offset = 0
     for _ in range(rounds):
         for name, op in ops.items():
-            samples[name].append(timed(lambda i, op=op, base=offset: op(base + i), count))
+            samples[name].append(timed(_shifted(op, offset), count))
         offset += count
     return {name: statistics.median(values) for name, values in samples.items()}
 

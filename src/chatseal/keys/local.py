@@ -258,8 +258,23 @@ class LocalKeyManager:
         return kek.open(wrapped.blob, context)
 
     def rewrap(self, tenant: str, batch: Sequence[tuple[WrappedKey, bytes]]) -> list[WrappedKey]:
-        """Unwrap and wrap again under the primary version (inside this process)."""
-        return [self.wrap(tenant, self.unwrap(tenant, w, ctx), ctx) for w, ctx in batch]
+        """Unwrap and wrap again under the primary version (inside this process).
+
+        The keyring is read once per batch and each KEK version unsealed once, not per key.
+        """
+        self._load()
+        primary = int(self._tenant(self._doc, tenant)["primary"])
+        target = self._kek(tenant, primary, for_decrypt=False)
+        keks: dict[int, DataKey] = {}
+        out = []
+        for wrapped, context in batch:
+            old = keks.get(wrapped.kek_version)
+            if old is None:
+                old = keks[wrapped.kek_version] = self._kek(
+                    tenant, wrapped.kek_version, for_decrypt=True
+                )
+            out.append(WrappedKey(primary, target.seal(old.open(wrapped.blob, context), context)))
+        return out
 
     def rotate(self, tenant: str) -> KeyInfo:
         """Add a KEK version and make it primary."""
