@@ -1,11 +1,13 @@
 """The sequencer: the one integrator that drains the queue into the tree and signs checkpoints.
 
 Writers enqueue events inside their own transactions (`AuditQueue.enqueue`). The sequencer takes
-queued events in order, appends them to the tree in batches and removes them from the queue in the
-same transaction, so an event is either queued or in the tree, never both or neither. It signs a
-checkpoint every `every_entries` new leaves, or `every_seconds` after the last one when the tree
-grew, or on demand (`checkpoint()`); each checkpoint is optionally cosigned by witnesses and then
-written to the external checkpoint directory.
+queued events in order, appends them to the tree in batches and removes exactly those events from
+the queue in the same transaction, so an event is either queued or in the tree, never both or
+neither. A storage that lets several sequencers run (PostgreSQL's) serialises them in
+`TreeStorage.transaction()`. It signs a checkpoint every `every_entries` new leaves, or
+`every_seconds` after the last one when the tree grew, or on demand (`checkpoint()`); each
+checkpoint is optionally cosigned by witnesses and then written to the
+external checkpoint directory.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ class Sequencer:
                     if not batch:
                         return moved
                     self.tree.append_many([event.data for event in batch])
-                    self.queue.remove_through(batch[-1].seq)
+                    self.queue.remove([event.seq for event in batch])
             except BaseException:
                 self.tree.invalidate()
                 raise

@@ -184,6 +184,6 @@ class SqliteQueue:
         rows = self._db.execute("SELECT seq, data FROM audit_queue ORDER BY seq LIMIT ?", (limit,))
         return [QueuedEvent(int(s), bytes(d)) for s, d in rows]
 
-    def remove_through(self, seq: int) -> None:
-        """Delete integrated events."""
-        self._db.execute("DELETE FROM audit_queue WHERE seq <= ?", (seq,))
+    def remove(self, seqs: Sequence[int]) -> None:
+        """Delete exactly the integrated events, by primary key."""
+        self._db.executemany("DELETE FROM audit_queue WHERE seq = ?", [(s,) for s in seqs])

@@ -10,7 +10,8 @@ Two Protocols, in the Trillian/Tessera shape (DESIGN.md "Audit log"):
   and a proof reads O(log n) nodes.
 
 `MemoryTreeStorage` / `MemoryQueue` are the in-memory implementations (tests, embedded use);
-`chatseal.audit.sqlite_storage` holds the SQLite ones.
+`chatseal.audit.sqlite_storage` holds the SQLite ones, `chatseal.audit.postgres_storage` the
+PostgreSQL ones.
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ class AuditQueue(Protocol):
         """Return up to `limit` queued events, oldest first."""
         ...
 
-    def remove_through(self, seq: int) -> None:
-        """Drop every queued event up to and including `seq` (after integrating them)."""
+    def remove(self, seqs: Sequence[int]) -> None:
+        """Drop exactly these queued events (after integrating them).
+
+        Not "everything up to the last seq": on PostgreSQL a lower seq may commit after a higher
+        one was integrated, and must stay queued for the next round.
+        """
         ...
 
 
@@ -119,9 +124,10 @@ class MemoryQueue:
         """Return the oldest events."""
         return self._events[:limit]
 
-    def remove_through(self, seq: int) -> None:
+    def remove(self, seqs: Sequence[int]) -> None:
         """Drop integrated events."""
-        self._events = [e for e in self._events if e.seq > seq]
+        gone = set(seqs)
+        self._events = [e for e in self._events if e.seq not in gone]
 
 
 class MemoryTreeStorage:

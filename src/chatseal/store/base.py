@@ -12,6 +12,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from chatseal.store.minimisation import MinimisationTx
+from chatseal.store.policy import PolicyTx
+
 
 @dataclass(frozen=True, slots=True)
 class TenantRow:
@@ -77,7 +80,7 @@ class ClientRow:
 
 
 @runtime_checkable
-class StoreTx(Protocol):
+class StoreTx(MinimisationTx, PolicyTx, Protocol):
     """Reads and writes inside one transaction."""
 
     # tenants

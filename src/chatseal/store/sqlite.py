@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from chatseal.errors import ConfigError, Conflict, IntegrityError, StoreUnavailable
 from chatseal.store.base import ClientRow, ConversationRow, DataKeyRow, ItemRow, TenantRow
+from chatseal.store.sqlite_minimisation import TENANT_TABLES, SqliteMinimisationTx
+from chatseal.store.sqlite_policy import POLICY_TABLES, SqlitePolicyTx
 
 _SYNCHRONOUS = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
 _ITEM_COLUMNS = "tenant_id, conversation_id, position, item_id, item_type, role, created_at, sealed"
@@ -51,7 +53,7 @@ def parse_sqlite_url(url: str) -> tuple[Path, str]:
     return Path(parts.path if parts.netloc == "" else "/" + parts.netloc + parts.path), mode
 
 
-class SqliteTx:
+class SqliteTx(SqliteMinimisationTx, SqlitePolicyTx):
     """The StoreTx of one SQLite connection."""
 
     __slots__ = ("_db",)
@@ -96,7 +98,16 @@ class SqliteTx:
         count = self._db.execute(
             "SELECT count(*) FROM conversations WHERE tenant_id = ?", (tenant_id,)
         ).fetchone()[0]
-        for table in ("items", "data_keys", "conversations", "oauth_clients", "tenants"):
+        tables = (
+            *TENANT_TABLES,
+            *POLICY_TABLES,
+            "items",
+            "data_keys",
+            "conversations",
+            "oauth_clients",
+            "tenants",
+        )
+        for table in tables:
             self._db.execute(f"DELETE FROM {table} WHERE tenant_id = ?", (tenant_id,))
         return int(count)
 
@@ -208,6 +219,8 @@ class SqliteTx:
         where = "WHERE tenant_id = ? AND conversation_id = ?"
         args = (tenant_id, conversation_id)
         removed = self._db.execute(f"DELETE FROM items {where}", args).rowcount
+        # Pseudonym originals go with their conversation (schema v3).
+        self._db.execute(f"DELETE FROM pseudonym_vault {where}", args)
         self._db.execute(f"DELETE FROM data_keys {where}", args)
         self._db.execute(f"DELETE FROM conversations {where}", args)
         return int(removed)
@@ -296,7 +309,6 @@ class SqliteTx:
         )
         return self._db.total_changes - before
 
-    # items
     # items
     def open_for_append(
         self, tenant_id: str, conversation_id: str
