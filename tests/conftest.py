@@ -59,5 +59,5 @@ def bob() -> Principal:
 
 @pytest.fixture
 def mallory() -> Principal:
-    """An admin of another tenant."""
-    return Principal.of("globex", "mallory", "tenant-admin", purpose="operations")
+    """A service agent of another tenant (it may work on every globex conversation)."""
+    return Principal.of("globex", "mallory", "agent", purpose="operations")

@@ -35,7 +35,31 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "checkpoint_every_entries": 1000,
         "checkpoint_every_seconds": 10.0,
     },
+    "api": {
+        "max_body_bytes": 4_194_304,
+        "max_json_depth": 32,
+        "rate_limit_per_second": 50.0,
+        "rate_limit_burst": 100.0,
+        "threadpool": "auto",
+    },
+    "auth": {
+        "issuer": "chatseal",
+        "audience": "chatseal",
+        "default_ttl_seconds": 900,
+        "max_ttl_seconds": 86_400,
+        "leeway_seconds": 30,
+    },
+    "policy": {"engine": "cedar"},
     "limits": {"max_items_per_request": 20, "max_item_bytes": 1_048_576},
+    # Classification tiers (docs/minimisation.md): retention in days (0 = keep), redaction mode
+    # (off | redact | mask | pseudonymize), whether content may be exported. Tenants override.
+    "tiers": {
+        "public": {"retention_days": 730, "redaction": "off", "exportable": True},
+        "internal": {"retention_days": 365, "redaction": "off", "exportable": True},
+        "confidential": {"retention_days": 180, "redaction": "pseudonymize", "exportable": False},
+        "restricted": {"retention_days": 90, "redaction": "redact", "exportable": False},
+    },
+    "retention": {"sla_hours": 24.0, "batch_size": 500, "interval_seconds": 3600.0},
 }
 _SHORT_NAMES = {"CHATSEAL_STORE": ("store", "url"), "CHATSEAL_KEYS": ("keys", "url")}
 

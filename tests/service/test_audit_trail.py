@@ -24,10 +24,14 @@ def leaves(seal: ChatSeal) -> list[bytes]:
     return seal.audit.tree.entries(0, seal.audit.tree.size)
 
 
-def test_every_operation_leaves_its_event(seal: ChatSeal, alice: Principal, bob: Principal, mallory: Principal) -> None:
+def test_every_operation_leaves_its_event(
+    seal: ChatSeal, alice: Principal, bob: Principal, mallory: Principal
+) -> None:
     """Creates, reads, updates, appends, deletes, unwraps and denials each produce a canonical event."""
     a = seal.session(alice, request_id="req_test1")
-    conv = a.conversations.create(items=[{"role": "user", "content": CANARY}], metadata={"k": CANARY})
+    conv = a.conversations.create(
+        items=[{"role": "user", "content": CANARY}], metadata={"k": CANARY}
+    )
     a.conversations.retrieve(conv.id)
     a.conversations.update(conv.id, metadata={"k": "v"})
     a.conversations.items.create(conv.id, items=[{"role": "assistant", "content": CANARY}])
@@ -75,7 +79,9 @@ def test_every_operation_leaves_its_event(seal: ChatSeal, alice: Principal, bob:
         assert b"alice@example.com" not in leaf and b"bob@example.com" not in leaf
 
 
-def test_no_change_without_its_record(seal: ChatSeal, alice: Principal, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_change_without_its_record(
+    seal: ChatSeal, alice: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If the event cannot be queued, the change it records is rolled back."""
     from chatseal.store.sqlite import SqliteTx
 
@@ -142,5 +148,7 @@ def test_tampered_leaf_fails_verification(seal: ChatSeal, alice: Principal, home
     assert seal.audit is not None
     seal.audit.checkpoint()
     with sqlite3.connect(home / "chatseal.db") as conn:
-        conn.execute("UPDATE audit_leaves SET data = CAST(replace(CAST(data AS TEXT), 'allow', 'deny!') AS BLOB) WHERE idx = 1")
+        conn.execute(
+            "UPDATE audit_leaves SET data = CAST(replace(CAST(data AS TEXT), 'allow', 'deny!') AS BLOB) WHERE idx = 1"
+        )
     assert not seal.audit.verify().ok

@@ -55,7 +55,7 @@ def _content_parts(role: str, content: object, param: str) -> list[dict[str, Any
 
 def _message(raw: dict[str, Any], param: str) -> dict[str, Any]:
     role = raw.get("role")
-    if role not in MESSAGE_ROLES:
+    if not isinstance(role, str) or role not in MESSAGE_ROLES:
         raise InvalidRequest(
             "'role' must be one of " + ", ".join(sorted(MESSAGE_ROLES)), param=f"{param}.role"
         )
@@ -106,7 +106,7 @@ def normalise_item(
     item = normaliser(raw, param) if normaliser else dict(raw)
     item["type"] = kind
     status = item.get("status", "completed")
-    if status not in ITEM_STATUSES:
+    if not isinstance(status, str) or status not in ITEM_STATUSES:
         raise InvalidRequest(
             "'status' must be one of " + ", ".join(sorted(ITEM_STATUSES)), param=f"{param}.status"
         )

@@ -29,6 +29,7 @@ class Resource:
     classification: str = "internal"
     owned: bool = False
     consents: frozenset[str] = field(default_factory=frozenset)
+    item_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class RolePolicy:
             return Decision(False, False, "not visible to this principal")
         if action == "prompts.read" and not roles_allow_prompts(principal.roles):
             return Decision(False, True, "prompt material needs the agent or tenant-admin role")
+        if action == "reidentify" and "tenant-admin" not in principal.roles:
+            # Pseudonym originals (docs/minimisation.md) are for the tenant's admins alone.
+            return Decision(False, True, "re-identification needs the tenant-admin role")
         if (
             action.endswith(".delete")
             and "support" in principal.roles

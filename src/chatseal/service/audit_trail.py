@@ -19,16 +19,16 @@ from typing import Any
 
 import orjson
 
+from chatseal.audit.backends import close_audit_storage, open_audit_storage
 from chatseal.audit.checkpoint import CheckpointSigner, default_origin
 from chatseal.audit.events import IdentifierHasher, event_time
 from chatseal.audit.external import ExternalCheckpoints
 from chatseal.audit.note import Signer, Verifier
 from chatseal.audit.sequencer import Sequencer
-from chatseal.audit.sqlite_storage import SqliteQueue, SqliteTreeStorage
 from chatseal.audit.tree import AuditTree
 from chatseal.audit.verify import VerifyReport, verify_log
 from chatseal.clock import Clock
-from chatseal.errors import AuditUnavailable, ConfigError
+from chatseal.errors import AuditUnavailable
 from chatseal.model import Principal
 from chatseal.store import Store, StoreTx
 
@@ -74,14 +74,12 @@ class AuditTrail:
         self.hasher = IdentifierHasher(_secret_file(home / SALT_FILE, 32))
         external = settings.get("external_dir") or (home / "checkpoints")
         self.external = ExternalCheckpoints(Path(external))
-        connection = store.audit_connection()
-        if not hasattr(connection, "execute"):
-            raise ConfigError("the audit log needs a SQL store connection")
-        self.storage = SqliteTreeStorage(connection)  # type: ignore[arg-type]
+        # SQLite or PostgreSQL tables in the store's own database, by the store's kind.
+        self.storage, queue = open_audit_storage(store)
         self.tree = AuditTree(self.storage)
         self.checkpoints = CheckpointSigner(self.tree, self.signer_key)
         self.sequencer = Sequencer(
-            SqliteQueue(connection),  # type: ignore[arg-type]
+            queue,
             self.checkpoints,
             external=self.external,
             every_entries=int(settings.get("checkpoint_every_entries", 1000)),
@@ -89,6 +87,8 @@ class AuditTrail:
             clock=clock,
         )
         self._lock = threading.Lock()
+        self._second = -1
+        self._second_text = ""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -124,7 +124,7 @@ class AuditTrail:
         return orjson.dumps(
             {
                 "type": kind,
-                "time": event_time(self.clock.now()),
+                "time": self._time(self.clock.now()),
                 "actor": actor,
                 "action": action,
                 "resource": {k: v if isinstance(v, int) else token(v) for k, v in resource.items()},
@@ -134,6 +134,15 @@ class AuditTrail:
             },
             option=orjson.OPT_SORT_KEYS,
         )
+
+    def _time(self, now: float) -> str:
+        """`event_time`, with the seconds part formatted once per second (hot path)."""
+        second = int(now)
+        if second != self._second:
+            self._second = second
+            self._second_text = event_time(second)[:-5]  # "YYYY-MM-DDTHH:MM:SS"
+        millis = min(round((now - second) * 1_000_000) // 1000, 999)
+        return f"{self._second_text}.{millis:03d}Z"
 
     def record(self, tx: StoreTx, data: bytes) -> None:
         """Queue an event in the caller's transaction: no change without its record."""
@@ -186,6 +195,7 @@ class AuditTrail:
             latest = self.storage.latest_checkpoint()
             if self.tree.size > (latest[0] if latest else 0):
                 self.sequencer.checkpoint()
+            close_audit_storage(self.storage)
 
     # -- anti-rollback and verification ---------------------------------------------------
 
@@ -220,8 +230,12 @@ class AuditTrail:
         if moved:
             data = self.event(
                 "audit.rollback_acknowledged",
-                {"tenant": "-", "subject": self.hasher.hash("operator"), "roles": ["operator"],
-                 "credential_kind": "local"},
+                {
+                    "tenant": "-",
+                    "subject": self.hasher.hash("operator"),
+                    "roles": ["operator"],
+                    "credential_kind": "local",
+                },
                 "audit.acknowledge",
                 True,
                 reason,

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from chatseal.clock import Clock, IdGenerator, SystemClock
 from chatseal.config import Config
 from chatseal.crypto import DataKey
-from chatseal.errors import KeyDestroyed, NotFound, NotInitialised, StoreUnavailable
+from chatseal.errors import (
+    ConfigError,
+    KeyDestroyed,
+    MissingExtra,
+    NotFound,
+    NotInitialised,
+    StoreUnavailable,
+)
 from chatseal.keys import (
     CacheLimits,
     DataKeyCache,
@@ -68,7 +75,18 @@ class ChatSeal:
         from chatseal.service.keyops import KeyOps
 
         self.key_ops = KeyOps(self)
+        # Data minimisation (issue 7): tier policy and redaction, retention, erasure.
+        from chatseal.service.erasure import Erasure
+        from chatseal.service.minimisation import Minimisation
+        from chatseal.service.retention import Retention
 
+        self.minimisation = Minimisation(self)
+        self.retention = Retention(self)
+        self.erasure = Erasure(self)
+        # Access policy (issue 5): stored versions and break-glass grants, loaded into the engine.
+        from chatseal.service.policy_admin import PolicyService
+
+        self.policy_admin = PolicyService(self)
 
     # -- construction ------------------------------------------------------------------------
 
@@ -127,7 +145,7 @@ class ChatSeal:
             keys=keys,
             config=config,
             clock=effective_clock,
-            authorizer=authorizer,
+            authorizer=authorizer or default_authorizer(config, effective_clock),
             cache_limits=limits,
             audit=audit,
         )
@@ -220,6 +238,22 @@ class ChatSeal:
     def validate_tenant(self, name: str) -> str:
         """Check a tenant name's shape."""
         return validate_tenant_name(name)
+
+
+def default_authorizer(config: Config, clock: Clock) -> Authorizer:
+    """The configured decision point: Cedar (`[policy] engine = "cedar"`, the default) or the
+    built-in role rules (`"builtin"`, for embedded use without the policy extra)."""
+    engine = str(config.section("policy").get("engine", "cedar"))
+    if engine == "builtin":
+        return RolePolicy()
+    if engine != "cedar":
+        raise ConfigError("[policy] engine must be 'cedar' or 'builtin'")
+    try:
+        from chatseal.policy import PolicyEngine
+        from chatseal.service.cedar import CedarAuthorizer
+    except ImportError:
+        raise MissingExtra("policy", "the Cedar policy engine") from None
+    return CedarAuthorizer(PolicyEngine(clock=clock))
 
 
 def initialise_home(config: Config) -> list[str]:

@@ -135,7 +135,10 @@ class KeyOps:
                 audit.record_now(data)
             if not decision.visible:
                 raise NotFound(f"tenant '{tenant}' not found", param="tenant")
-            raise PermissionDenied(f"not allowed to {action}: {decision.reason}")
+            raise PermissionDenied(
+                f"not allowed to {action} ({decision.reason}); key operations need the "
+                "key-admin role"
+            )
         with self._seal.read() as tx:
             row = tx.get_tenant(tenant)
         if row is None:

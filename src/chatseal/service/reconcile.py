@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -52,6 +53,9 @@ def ledger_from(leaves: list[bytes]) -> dict[tuple[str, str], Ledger]:
                 if tenant == resource.get("tenant"):
                     entry.deleted = True
             continue
+        if event["action"] == "tenant.move":
+            _replay_move(ledger, event["type"], resource)
+            continue
         conversation = resource.get("conversation")
         if conversation is None:
             continue
@@ -69,6 +73,20 @@ def ledger_from(leaves: list[bytes]) -> dict[tuple[str, str], Ledger]:
     return ledger
 
 
+def _replay_move(
+    ledger: dict[tuple[str, str], Ledger], kind: str, resource: dict[str, Any]
+) -> None:
+    """chatseal.service.region_move: a move out took every conversation of the tenant with it;
+    a move in brought each conversation, one event each, with its item count."""
+    if kind == "data.export":
+        for (tenant, _), entry in ledger.items():
+            if tenant == resource.get("tenant"):
+                entry.deleted = True
+    elif resource.get("conversation") is not None:
+        key = (resource.get("tenant", ""), resource["conversation"])
+        ledger[key] = Ledger(True, False, int(resource.get("item_count", 0)))
+
+
 def reconcile(store: Store, leaves: list[bytes]) -> ReconcileReport:
     """Compare every tenant's stored conversations with the ledger the leaves describe."""
     ledger = ledger_from(leaves)
@@ -84,7 +102,9 @@ def reconcile(store: Store, leaves: list[bytes]) -> ReconcileReport:
             seen.add(key)
             entry = ledger.get(key)
             if entry is None or not entry.created:
-                report.problems.append(f"{tenant}/{conversation}: stored, but the log never created it")
+                report.problems.append(
+                    f"{tenant}/{conversation}: stored, but the log never created it"
+                )
                 continue
             if entry.deleted:
                 report.problems.append(f"{tenant}/{conversation}: stored, but the log deleted it")

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from chatseal.crypto import DataKey, RecordAddress, open_record, record_kek_version, seal_record
-from chatseal.errors import IntegrityError
+from chatseal.errors import IntegrityError, InvalidRequest
 
 CONTENT = "content"
 PROMPTS = "prompts"
@@ -39,7 +39,11 @@ def owner_tag(index_key: bytes, subject: str) -> bytes:
 
 def seal_json(key: DataKey, kek_version: int, address: RecordAddress, value: Any) -> bytes:
     """Seal a JSON value at an address."""
-    plaintext = orjson.dumps(value)
+    try:
+        plaintext = orjson.dumps(value)
+    except TypeError:
+        # orjson refuses integers beyond 64 bits (and non-JSON types): a client error.
+        raise InvalidRequest("item values must be JSON with integers of at most 64 bits") from None
     return seal_record(key, kek_version, address, plaintext)
 
 

@@ -150,6 +150,9 @@ class Session:
         if decision.allowed:
             return
         if not decision.visible:
+            # The same answer as for a missing conversation: existence is not disclosed.
+            if resource.kind == "conversation" and resource.id:
+                raise NotFound(f"no conversation with id '{resource.id}'", param="conversation_id")
             raise NotFound("not found")
         raise PermissionDenied(f"not allowed to {action}")
 
@@ -346,10 +349,16 @@ class Conversations:
             owner_tag=s.my_owner_tag(tenant),
             metadata=sealed_metadata,
         )
+        # Data minimisation (service/minimisation.py): redact before sealing, vault the originals.
+        prepared = s.seal.minimisation.prepare(
+            tenant, tier, conversation_id, normalised, unwrapped[CONTENT]
+        )
+        normalised = prepared.items
         item_rows = s.seal_items(tenant_id, conversation_id, normalised, 0, keys)
         with s.seal.write() as tx:
             tx.insert_conversation(row, key_rows)
             tx.insert_items(item_rows)
+            prepared.store(tx)
             for key_row in key_rows:
                 s.record(
                     tx,
@@ -488,6 +497,11 @@ class Items:
                     key=namespace,
                     key_version=key_row.kek_version,
                 )
+            prepared = s.seal.minimisation.prepare(
+                tenant, row.classification, conversation_id, normalised, keys.by_namespace[CONTENT]
+            )
+            normalised = prepared.items
+            prepared.store(tx)
             tx.insert_items(s.seal_items(tenant_id, conversation_id, normalised, first, keys))
             s.record(
                 tx,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatseal.errors import Conflict, NotFound
 from chatseal.model import CLASSIFICATIONS, Principal, Tenant
+from chatseal.service.minimisation import validate_tenant_settings
 from chatseal.service.sealing import index_key_context
 from chatseal.store import StoreTx, TenantRow
 
@@ -49,6 +50,7 @@ class Tenants:
         seal = self._seal
         seal.validate_tenant(name)
         clean = dict(settings or {})
+        validate_tenant_settings(clean)
         tier = clean.get("default_classification", "internal")
         if tier not in CLASSIFICATIONS:
             raise Conflict("unknown classification tier", param="tier")
@@ -102,6 +104,7 @@ class Tenants:
                     merged.pop(key, None)
                 else:
                     merged[key] = value
+            validate_tenant_settings(merged)
             tx.update_tenant_settings(row.tenant_id, json.dumps(merged, sort_keys=True))
             self._record(tx, name, "config.change", "tenant.update")
         seal.forget_tenant(name)

@@ -1,0 +1,32 @@
+"""Helpers for service tests on the private PostgreSQL of scripts/services/postgres.sh."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from chatseal.clock import Clock
+from chatseal.service import ChatSeal
+from store import pg
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new database at the newest schema (migrated by the owner role); yields the app URL."""
+    name = pg.create_database()
+    try:
+        pg.migrate_as_owner(name)
+        yield pg.with_database(pg.require_env(pg.APP_URL), name)
+    finally:
+        pg.drop_database(name)
+
+
+@contextmanager
+def pg_seal(home: Path, url: str, clock: Clock | None = None) -> Iterator[ChatSeal]:
+    """A ChatSeal whose store is `url` (the application role), closed afterwards."""
+    seal = ChatSeal.open(home, store_url=url, create=True, clock=clock)
+    try:
+        yield seal
+    finally:
+        seal.close()
