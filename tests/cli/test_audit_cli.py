@@ -27,7 +27,9 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
 
     invoke("init")
     invoke("tenant", "create", "acme")
-    conv = json.loads(invoke("conversations", "create", "--tenant", "acme", "--message", "hello")[1])
+    conv = json.loads(
+        invoke("conversations", "create", "--tenant", "acme", "--message", "hello")[1]
+    )
     invoke("items", "add", conv["id"], "--tenant", "acme", "--message", "again")
     invoke.conversation = conv["id"]  # type: ignore[attr-defined]
     invoke.db = tmp_path / "home" / "chatseal.db"  # type: ignore[attr-defined]

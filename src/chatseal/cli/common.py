@@ -54,14 +54,16 @@ def open_seal(home: str) -> ChatSeal:
 def cli_principal(
     tenant: str, subject: str | None, roles: tuple[str, ...], purpose: str | None
 ) -> Principal:
-    """The principal a CLI command acts as: by default the operator as the tenant's admin."""
+    """The principal a CLI command acts as: by default the operator as the tenant's agent, with
+    the purpose `operations` (the policy lets agents work on the tenant's conversations for a
+    declared purpose; `--as-role` and `--subject` act as someone else)."""
     who = subject or f"cli:{getpass.getuser()}"
     return Principal(
         tenant=tenant,
         subject=who,
-        roles=frozenset(roles or ("tenant-admin",)),
+        roles=frozenset(roles or ("agent",)),
         purpose=purpose or "operations",
-        credential_kind="cli",
+        credential_kind="local",
     )
 
 
@@ -74,7 +76,7 @@ def principal_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--as-role",
         "as_roles",
         multiple=True,
-        help="Role to act with (repeatable; default tenant-admin).",
+        help="Role to act with (repeatable; default agent).",
     )(func)
     func = click.option("--subject", default=None, help="Subject to act as (default cli:<user>).")(
         func

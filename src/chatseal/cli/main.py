@@ -10,7 +10,23 @@ import click
 from chatseal import __version__
 
 # Modules under chatseal.cli that add commands to the root group, in --help order.
-COMMAND_MODULES = ["init", "tenant", "conversations", "items", "audit", "keys"]
+COMMAND_MODULES = [
+    "init",
+    "tenant",
+    "conversations",
+    "items",
+    "redact",
+    "retention",
+    "erase",
+    "audit",
+    "serve",
+    "token",
+    "client",
+    "keys",
+    "policy",
+    "breakglass",
+    "regions",
+]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -1,0 +1,256 @@
+"""The ASGI app: Starlette routes over one `ChatSeal` per worker process.
+
+Each data request: cap the body → authenticate → rate-limit the principal → parse JSON (depth
+cap) → one library call → the OpenAI-shaped answer. The blocking part runs in Starlette's
+threadpool (the store and key backends are synchronous), or inline when `[api] threadpool = false`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from chatseal.api import conversations as conv
+from chatseal.api.errors import error_response, http_exception, server_error, unhandled
+from chatseal.api.limits import (
+    ApiLimits,
+    RateLimiter,
+    check_items,
+    parse_json_object,
+    read_body,
+)
+from chatseal.api.oauth import oauth_token
+from chatseal.api.openapi import openapi_spec
+from chatseal.auth import Authenticator
+from chatseal.config import Config
+from chatseal.errors import AuthenticationError, ChatSealError
+from chatseal.model import Principal
+from chatseal.service import ChatSeal, Session
+
+T = TypeVar("T")
+Operation = Callable[[Session, dict[str, str], QueryParams, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class ApiState:
+    """What every request of one worker shares."""
+
+    seal: ChatSeal
+    auth: Authenticator
+    limits: ApiLimits
+    limiter: RateLimiter
+    failures: RateLimiter
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """Run blocking work in the threadpool, or inline when configured so."""
+        if self.limits.threadpool:
+            return await run_in_threadpool(work)
+        return work()
+
+    def authenticate(self, request: Request) -> Principal:
+        """Authenticate a request; repeated failures from one address are rate-limited."""
+        try:
+            return self.auth.authenticate(
+                request.headers.get("authorization"), peer_certificate(request.scope)
+            )
+        except AuthenticationError:
+            self.failures.take("addr:" + (request.client.host if request.client else "-"))
+            raise
+
+
+class OrjsonResponse(JSONResponse):
+    """JSON rendered by orjson (the library's own serialiser; a few times faster than json)."""
+
+    def render(self, content: Any) -> bytes:
+        """Serialise the answer."""
+        return orjson.dumps(content)
+
+
+def peer_certificate(scope: dict[str, Any] | Any) -> bytes | None:
+    """The verified client certificate (DER) our protocol class put in the ASGI TLS extension."""
+    tls = scope.get("extensions", {}).get("tls") if isinstance(scope, dict) else None
+    chain = tls.get("client_cert_chain") if isinstance(tls, dict) else None
+    if not chain:
+        return None
+    return ssl.PEM_cert_to_DER_cert(chain[0])
+
+
+def state_of(request: Request) -> ApiState:
+    """The worker's shared state."""
+    st: ApiState = request.app.state.chatseal
+    return st
+
+
+def endpoint(
+    op: Operation, *, body: bool, body_required: bool = True
+) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap an operation in the request pipeline; every failure becomes an OpenAI error."""
+
+    async def handler(request: Request) -> Response:
+        st = state_of(request)
+        try:
+            raw = await read_body(request, st.limits) if body else b""
+            path = {k: str(v) for k, v in request.path_params.items()}
+            query = request.query_params
+
+            def work() -> dict[str, Any]:
+                principal = st.authenticate(request)
+                st.limiter.take(f"{principal.tenant}\x00{principal.subject}")
+                doc = parse_json_object(raw, st.limits, required=body_required) if body else {}
+                check_items(doc.get("items"), st.limits)
+                return op(st.seal.session(principal), path, query, doc)
+
+            return OrjsonResponse(await st.run(work))
+        except ChatSealError as exc:
+            return error_response(exc)
+        except Exception as exc:
+            return server_error(exc)
+
+    return handler
+
+
+async def healthz(_: Request) -> Response:
+    """Liveness: checks nothing external (HARDENING.md, probes)."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the store answers, the key backend answers, the signing key loads."""
+    st = state_of(request)
+
+    def check() -> dict[str, str]:
+        checks: dict[str, str] = {}
+        for name, probe in (
+            ("store", st.seal.store.ping),
+            ("keys", st.seal.keys.ping),
+            ("signing_key", st.auth.tokens.keys.reload),
+        ):
+            try:
+                probe()
+                checks[name] = "ok"
+            except Exception:
+                checks[name] = "unavailable"
+        return checks
+
+    checks = await run_in_threadpool(check)
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+async def jwks(request: Request) -> Response:
+    """The public keys of ChatSeal's tokens, current and previous (RFC 7517 §5)."""
+    st = state_of(request)
+    try:
+        doc = await run_in_threadpool(st.auth.tokens.keys.jwks)
+    except ChatSealError as exc:
+        return error_response(exc)
+    return JSONResponse(doc, headers={"Cache-Control": "public, max-age=60"})
+
+
+async def openapi(_: Request) -> Response:
+    """The OpenAPI 3.1 description of this app."""
+    return JSONResponse(openapi_spec())
+
+
+def routes() -> list[BaseRoute]:
+    """Every route of the app (the OpenAPI document lists exactly these)."""
+    c = conv
+    return [
+        Route(
+            "/v1/conversations",
+            endpoint(c.create_conversation, body=True, body_required=False),
+            methods=["POST"],
+        ),
+        Route(
+            "/v1/conversations/{conversation_id}",
+            endpoint(c.retrieve_conversation, body=False),
+            methods=["GET"],
+        ),
+        Route(
+            "/v1/conversations/{conversation_id}",
+            endpoint(c.update_conversation, body=True),
+            methods=["POST"],
+        ),
+        Route(
+            "/v1/conversations/{conversation_id}",
+            endpoint(c.delete_conversation, body=False),
+            methods=["DELETE"],
+        ),
+        Route(
+            "/v1/conversations/{conversation_id}/items",
+            endpoint(c.create_items, body=True),
+            methods=["POST"],
+        ),
+        Route(
+            "/v1/conversations/{conversation_id}/items",
+            endpoint(c.list_items, body=False),
+            methods=["GET"],
+        ),
+        Route(
+            "/v1/conversations/{conversation_id}/items/{item_id}",
+            endpoint(c.retrieve_item, body=False),
+            methods=["GET"],
+        ),
+        Route(
+            "/v1/conversations/{conversation_id}/items/{item_id}",
+            endpoint(c.delete_item, body=False),
+            methods=["DELETE"],
+        ),
+        Route("/oauth/token", oauth_token, methods=["POST"]),
+        Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
+
+
+def build_app(
+    seal: ChatSeal, *, home: Path | None = None, config: Config | None = None, close: bool = False
+) -> Starlette:
+    """The app over an open ChatSeal; `close=True` closes it when the app shuts down."""
+    cfg = config or seal.config or Config.load(home)
+    root = Path(home) if home is not None else cfg.home
+    limits = ApiLimits.from_config(cfg)
+    state = ApiState(
+        seal=seal,
+        auth=Authenticator(seal, root, cfg),
+        limits=limits,
+        limiter=RateLimiter(limits.rate_per_second, limits.rate_burst),
+        failures=RateLimiter(limits.rate_per_second, limits.rate_burst),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if close:
+            seal.close()
+
+    app = Starlette(
+        routes=routes(),
+        exception_handlers={HTTPException: http_exception, Exception: unhandled},
+        lifespan=lifespan,
+    )
+    app.state.chatseal = state
+    return app
+
+
+def create_app(home: str | Path | None = None) -> Starlette:
+    """Open the home's ChatSeal (once per worker process) and build the app over it."""
+    seal = ChatSeal.open(home)
+    return build_app(seal, home=seal.config.home if seal.config else None, close=True)

@@ -1,0 +1,120 @@
+"""Serving the app with uvicorn: our own TLS context, and the peer certificate handed to the app.
+
+uvicorn builds no TLS 1.3-only context and never passes the client certificate to the app, so:
+- `ssl_context_factory` returns `chatseal.auth.mtls.server_context(...)` (TLS 1.3 minimum,
+  CERT_REQUIRED against the configured client CA only);
+- `PeerCertH11Protocol` (uvicorn's `http=` protocol class) reads the verified certificate from
+  the TLS transport when the connection is made, and wraps the app for that connection so every
+  request's scope carries it as the ASGI TLS extension (`scope["extensions"]["tls"]`). A client
+  cannot forge that key: only the server builds the scope.
+With `--workers N`, uvicorn spawns N processes; each calls `app_factory`, which opens the home
+named by `CHATSEAL_HOME` once for that process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import ssl
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from uvicorn.config import Config as UvicornConfig
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from chatseal.api.app import create_app
+from chatseal.auth.mtls import server_context
+
+
+def _tls_extension(ssl_object: ssl.SSLObject) -> dict[str, Any] | None:
+    der = ssl_object.getpeercert(binary_form=True)
+    if not der:
+        return None
+    return {
+        "server_cert": None,
+        "client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)],
+        "client_cert_name": None,
+        "client_cert_error": None,
+        "tls_version": None,
+        "cipher_suite": None,
+    }
+
+
+class PeerCertH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, plus the verified client certificate in each request's scope."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Read the peer certificate where the TLS session is, once per connection."""
+        super().connection_made(transport)
+        ssl_object = transport.get_extra_info("ssl_object")
+        tls = _tls_extension(ssl_object) if ssl_object is not None else None
+        if tls is None:
+            return
+        inner = self.app
+
+        async def with_certificate(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] in ("http", "websocket"):
+                scope = {**scope, "extensions": {**scope.get("extensions", {}), "tls": tls}}
+            await inner(scope, receive, send)
+
+        self.app = with_certificate
+
+
+def _context_factory(
+    cert: str, key: str, client_ca: str | None, _config: UvicornConfig, _default: Any
+) -> ssl.SSLContext:
+    return server_context(cert, key, client_ca)
+
+
+def app_factory() -> Starlette:
+    """The app of the home named by `CHATSEAL_HOME` (one ChatSeal per worker process)."""
+    return create_app(os.environ.get("CHATSEAL_HOME"))
+
+
+def uvicorn_config(
+    home: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    workers: int = 1,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    client_ca: str | None = None,
+    log_level: str = "info",
+    access_log: bool = True,
+) -> UvicornConfig:
+    """The uvicorn configuration of `chatseal serve`."""
+    os.environ["CHATSEAL_HOME"] = str(home)
+    factory = None
+    if tls_cert and tls_key:
+        factory = functools.partial(_context_factory, tls_cert, tls_key, client_ca)
+    return UvicornConfig(
+        "chatseal.api.server:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if workers > 1 else None,
+        http=PeerCertH11Protocol,
+        ssl_context_factory=factory,
+        log_level=log_level,
+        access_log=access_log,
+        server_header=False,
+        proxy_headers=False,
+        lifespan="on",
+        timeout_keep_alive=30,
+        limit_concurrency=1024,
+    )
+
+
+def serve(config: UvicornConfig) -> None:
+    """Run until interrupted (one process, or a supervisor over `workers` processes)."""
+    server = uvicorn.Server(config)
+    if config.workers and config.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        sock = config.bind_socket()
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run()
