@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
     note TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_queue (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     data BLOB NOT NULL
 );
 """

@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
     size INTEGER PRIMARY KEY,
     note TEXT NOT NULL
 );
+-- No AUTOINCREMENT: the sequencer removes exactly the rows it integrated, so a reused rowid after
+-- the queue empties is harmless, and each append saves a write to sqlite_sequence.
 CREATE TABLE IF NOT EXISTS audit_queue (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     data BLOB NOT NULL
 );
