@@ -39,6 +39,7 @@ from chatseal.config import Config
 from chatseal.errors import AuthenticationError, ChatSealError
 from chatseal.model import Principal
 from chatseal.service import ChatSeal, Session
+from chatseal.service.maintenance import Maintenance
 
 T = TypeVar("T")
 Operation = Callable[[Session, dict[str, str], QueryParams, dict[str, Any]], dict[str, Any]]
@@ -237,7 +238,14 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # A serving process integrates audit events, signs checkpoints and runs retention and
+        # key rotation by age in the background (only when it owns the ChatSeal).
+        maintenance = Maintenance(seal) if close else None
+        if maintenance is not None:
+            maintenance.start()
         yield
+        if maintenance is not None:
+            maintenance.stop()
         if close:
             seal.close()
 
