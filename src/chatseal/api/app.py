@@ -23,7 +23,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from chatseal.api import audit
 from chatseal.api import conversations as conv
+from chatseal.api.audit import audit_endpoint
 from chatseal.api.errors import error_response, http_exception, server_error, unhandled
 from chatseal.api.limits import (
     ApiLimits,
@@ -213,6 +215,12 @@ def routes() -> list[BaseRoute]:
             endpoint(c.delete_item, body=False),
             methods=["DELETE"],
         ),
+        Route("/v1/audit/checkpoint", audit_endpoint(audit.checkpoint), methods=["GET"]),
+        Route("/v1/audit/vkey", audit_endpoint(audit.vkey), methods=["GET"]),
+        Route("/v1/audit/proof/inclusion", audit_endpoint(audit.inclusion), methods=["GET"]),
+        Route("/v1/audit/proof/consistency", audit_endpoint(audit.consistency), methods=["GET"]),
+        Route("/v1/audit/entries", audit_endpoint(audit.entries), methods=["GET"]),
+        Route("/v1/audit/receipt/{index}", audit_endpoint(audit.receipt), methods=["GET"]),
         Route("/oauth/token", oauth_token, methods=["POST"]),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),

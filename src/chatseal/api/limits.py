@@ -106,7 +106,9 @@ def _depth_ok(value: Any, limit: int) -> bool:
 
 def parse_json_object(body: bytes, limits: ApiLimits, *, required: bool = True) -> dict[str, Any]:
     """Parse a JSON object body with a depth cap; 400 in OpenAI's words when it is not one."""
-    if not body.strip():
+    if not body:
+        # No body at all is allowed where the body is optional (POST /v1/conversations);
+        # whitespace alone is not JSON and is refused like any other malformed body.
         if required:
             raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
         return {}

@@ -285,6 +285,91 @@ def _service_paths() -> dict[str, Any]:
     }
 
 
+def _audit_schemas() -> dict[str, Any]:
+    b64 = {"type": "string", "contentEncoding": "base64"}
+    count = {"type": "integer", "minimum": 0}
+    return {
+        "AuditProof": {
+            "type": "object",
+            "properties": {
+                "index": count,
+                "tree_size": count,
+                "first": count,
+                "second": count,
+                "hashes": {"type": "array", "items": b64},
+            },
+            "required": ["hashes"],
+        },
+        "AuditEntries": {
+            "type": "object",
+            "required": ["start", "end", "entries"],
+            "properties": {
+                "start": count,
+                "end": count,
+                "entries": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["index", "leaf_hash"],
+                        "properties": {"index": count, "leaf_hash": b64, "data": b64},
+                    },
+                },
+            },
+        },
+    }
+
+
+def _audit_paths() -> dict[str, Any]:
+    text = {"description": "C2SP text", "content": {"text/plain": {"schema": {"type": "string"}}}}
+    index = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+    proof = _ref("AuditProof")
+
+    def query(*names: str) -> list[dict[str, Any]]:
+        return [{"name": n, "in": "query", "required": True, "schema": index} for n in names]
+
+    def op(op_id: str, summary: str, ok: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {
+            "get": {
+                "operationId": op_id,
+                "summary": summary,
+                "tags": ["Audit"],
+                "responses": {"200": ok, **_errors(400, 401, 403, 404, 429, 500, 503)},
+                **extra,
+            }
+        }
+
+    return {
+        "/v1/audit/checkpoint": op(
+            "auditCheckpoint", "The newest signed checkpoint (C2SP tlog-checkpoint)", text
+        ),
+        "/v1/audit/vkey": op("auditVkey", "The checkpoint verifier key (C2SP vkey)", text),
+        "/v1/audit/proof/inclusion": op(
+            "auditInclusionProof",
+            "RFC 9162 §2.1.3 inclusion proof",
+            _json(proof, "base64 hashes"),
+            parameters=query("index", "tree_size"),
+        ),
+        "/v1/audit/proof/consistency": op(
+            "auditConsistencyProof",
+            "RFC 9162 §2.1.4 consistency proof",
+            _json(proof, "base64 hashes"),
+            parameters=query("first", "second"),
+        ),
+        "/v1/audit/entries": op(
+            "auditEntries",
+            "Leaves [start, end): data of the caller's tenant, leaf hashes of the rest",
+            _json(_ref("AuditEntries"), "Entries"),
+            parameters=query("start", "end"),
+        ),
+        "/v1/audit/receipt/{index}": op(
+            "auditReceipt",
+            "A C2SP tlog-proof receipt for one leaf",
+            text,
+            parameters=[{"name": "index", "in": "path", "required": True, "schema": index}],
+        ),
+    }
+
+
 def openapi_spec() -> dict[str, Any]:
     """The whole document."""
     return {
@@ -297,9 +382,9 @@ def openapi_spec() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         # A bearer token, or (when served with --client-ca) a client certificate mapped by config.
         "security": [{"bearerAuth": []}, {"mutualTLS": []}],
-        "paths": {**_conversation_paths(), **_service_paths()},
+        "paths": {**_conversation_paths(), **_audit_paths(), **_service_paths()},
         "components": {
-            "schemas": schemas(),
+            "schemas": {**schemas(), **_audit_schemas()},
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "clientBasic": {"type": "http", "scheme": "basic"},

@@ -75,6 +75,9 @@ class RolePolicy:
             return _decide_key(principal, action, resource)
         if principal.tenant != resource.tenant:
             return Decision(False, False, "another tenant")
+        if action == "audit.read":
+            # Auditors read the log, never content (separation of duties).
+            return Decision("auditor" in principal.roles, True, "auditor reads the audit log")
         if not principal.roles & DATA_ROLES:
             return Decision(False, False, "no data role")
         if KEY_ADMIN in principal.roles:
