@@ -34,6 +34,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "external_dir": "",
         "checkpoint_every_entries": 1000,
         "checkpoint_every_seconds": 10.0,
+        "witness_dirs": [],
+        "require_witness": False,
     },
     "api": {
         "max_body_bytes": 4_194_304,

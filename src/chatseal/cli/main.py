@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "policy",
     "breakglass",
     "regions",
+    "witness",
 ]
 
 

@@ -27,6 +27,7 @@ from chatseal.audit.note import Signer, Verifier
 from chatseal.audit.sequencer import Sequencer
 from chatseal.audit.tree import AuditTree
 from chatseal.audit.verify import VerifyReport, verify_log
+from chatseal.audit.witness_home import open_witness
 from chatseal.clock import Clock
 from chatseal.errors import AuditUnavailable
 from chatseal.model import Principal
@@ -85,6 +86,10 @@ class AuditTrail:
             every_entries=int(settings.get("checkpoint_every_entries", 1000)),
             every_seconds=float(settings.get("checkpoint_every_seconds", 10.0)),
             clock=clock,
+            # Witnesses in-process, each with its own directory (key and state): `[audit]
+            # witness_dirs`; `require_witness` refuses to keep a checkpoint nobody cosigned.
+            witnesses=[open_witness(Path(d), clock) for d in settings.get("witness_dirs", [])],
+            require_witness=bool(settings.get("require_witness", False)),
         )
         self._lock = threading.Lock()
         self._second = -1
