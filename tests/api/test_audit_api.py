@@ -105,7 +105,9 @@ def test_only_auditors_read_the_log(live: Live, roles: tuple[str, ...]) -> None:
         ("/v1/audit/receipt/99999999", {}),
     ],
 )
-def test_bad_parameters_are_400(live: Live, auditor: str, path: str, params: dict[str, object]) -> None:
+def test_bad_parameters_are_400(
+    live: Live, auditor: str, path: str, params: dict[str, object]
+) -> None:
     """Out-of-range or malformed parameters answer 400 in OpenAI's error shape."""
     answer = _get(live, path, auditor, **params)
     assert answer.status_code == 400

@@ -43,7 +43,9 @@ def test_witness_cosigns_and_refuses_a_fork(tmp_path: Path) -> None:
     proof = tmp_path / "proof"
     size = int(second.split("\n")[1])
     proof.write_text(
-        "\n".join(base64.b64encode(h).decode() for h in seal.audit.tree.consistency_proof(old, size))
+        "\n".join(
+            base64.b64encode(h).decode() for h in seal.audit.tree.consistency_proof(old, size)
+        )
     )
     code, _, err = invoke(
         "witness", "cosign", str(wdir), "--old-size", str(old), "--proof", str(proof), stdin=second

@@ -44,7 +44,9 @@ def test_run_once_purges_and_rotates(tmp_path: Path) -> None:
     seal = ChatSeal.open(tmp_path / "home", create=True, clock=clock)
     seal.tenants.create("acme", settings={"rotation_period": "1d"})
     s = seal.session(Principal.of("acme", "alice", "user"))
-    conv = s.conversations.create(items=[{"role": "user", "content": "old"}], classification="restricted")
+    conv = s.conversations.create(
+        items=[{"role": "user", "content": "old"}], classification="restricted"
+    )
     before = seal.keys.describe(seal.tenant_keys("acme").row.tenant_id).primary_version
     clock.advance(400 * 86_400)
     Maintenance(seal).run_once()
