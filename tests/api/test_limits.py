@@ -42,13 +42,16 @@ def test_bad_api_config(tmp_path: Path) -> None:
 
 
 def test_json_parsing_caps() -> None:
-    """Depth is capped; NaN, lone surrogates and non-objects are refused; an empty body may be {}."""
+    """Depth is capped; NaN, lone surrogates and non-objects are refused; an empty body may be {},
+    whitespace alone is not JSON."""
     limits = ApiLimits(max_json_depth=4)
     assert parse_json_object(b'{"a": [[1]]}', limits) == {"a": [[1]]}
     for bad in (b'{"a": [[[[1]]]]}', b'{"a": NaN}', b'{"a": "\\ud800"}', b"[]", b"nope", b""):
         with pytest.raises(InvalidRequest):
             parse_json_object(bad, limits)
-    assert parse_json_object(b"  ", limits, required=False) == {}
+    assert parse_json_object(b"", limits, required=False) == {}
+    with pytest.raises(InvalidRequest):
+        parse_json_object(b"  \n", limits, required=False)
 
 
 def test_item_checks() -> None:
