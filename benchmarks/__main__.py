@@ -28,7 +28,8 @@ def discover() -> list[str]:
 
 def table(name: str, result: dict[str, Any]) -> str:
     """One Markdown section for a benchmark's result."""
-    lines = [f"### {name}", ""]
+    when = f" (measured {result['measured']})" if "measured" in result else ""
+    lines = [f"### {name}{when}", ""]
     if "error" in result:
         return "\n".join([*lines, f"Failed: `{result['error']}`", ""])
     lines += ["| scenario | ops/s | µs/op |", "|---|---:|---:|"]
@@ -49,9 +50,9 @@ def write_report(results: dict[str, Any]) -> None:
     meta = results["meta"]
     body = [
         BEGIN,
-        f"Measured {meta['when']} on {meta['machine']} (Python {meta['python']}), "
-        f"{'quick' if meta['quick'] else 'full'} run; raw figures in "
-        "`benchmarks/results/latest.json`.",
+        f"Last run {meta['when']} on {meta['machine']} (Python {meta['python']}), "
+        f"{'quick' if meta['quick'] else 'full'}; each section says when it was measured; raw "
+        "figures in `benchmarks/results/latest.json`.",
         "",
     ]
     body += [table(name, result) for name, result in results["benchmarks"].items()]
@@ -91,7 +92,10 @@ def main() -> int:
         print(f"bench: {name} …", flush=True)
         try:
             module = importlib.import_module(f"benchmarks.bench_{name}")
-            results["benchmarks"][name] = module.run(quick=args.quick)
+            results["benchmarks"][name] = {
+                **module.run(quick=args.quick),
+                "measured": results["meta"]["when"],
+            }
         except Exception as exc:  # one failing benchmark must not hide the others
             traceback.print_exc()
             results["benchmarks"][name] = {"error": f"{exc.__class__.__name__}: {exc}"}
