@@ -235,3 +235,13 @@ def test_support_cannot_delete(seal: ChatSeal, alice: Principal) -> None:
     assert support.conversations.retrieve(conv.id).id == conv.id
     with pytest.raises(PermissionDenied):
         support.conversations.delete(conv.id)
+
+
+def test_tenant_default_classification(seal: ChatSeal, alice: Principal) -> None:
+    """A conversation created without a tier takes its tenant's default; an explicit one wins."""
+    seal.tenants.update("acme", default_classification="confidential")
+    s = seal.session(alice)
+    assert s.conversations.create().classification == "confidential"
+    assert s.conversations.create(classification="restricted").classification == "restricted"
+    with pytest.raises(InvalidRequest):
+        s.conversations.create(classification="secret")

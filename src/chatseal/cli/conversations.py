@@ -54,7 +54,10 @@ def conversations_group() -> None:
 @click.option("--message", "messages", multiple=True, help="Initial message (repeatable).")
 @click.option("--metadata", "metadata", multiple=True, help="KEY=VALUE (repeatable).")
 @click.option(
-    "--classification", type=click.Choice(CLASSIFICATIONS), default="internal", show_default=True
+    "--classification",
+    type=click.Choice(CLASSIFICATIONS),
+    default=None,
+    help="Classification tier (default: the tenant's default tier, else internal).",
 )
 @home_option
 @clean_errors
@@ -66,7 +69,7 @@ def create(
     roles: tuple[str, ...],
     messages: tuple[str, ...],
     metadata: tuple[str, ...],
-    classification: str,
+    classification: str | None,
     home: str,
 ) -> None:
     """Create a conversation; prints it as JSON."""

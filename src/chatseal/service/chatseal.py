@@ -43,6 +43,11 @@ class TenantKeys:
     row: TenantRow
     index_key: bytes
 
+    @property
+    def default_classification(self) -> str:
+        """The tier a new conversation of this tenant gets when none is given."""
+        return str(json.loads(self.row.settings).get("default_classification", "internal"))
+
 
 class ChatSeal:
     """The sealed chat store. Use `session(principal)` for data, `tenants` for administration."""

@@ -311,16 +311,21 @@ class Conversations:
         *,
         items: list[dict[str, Any]] | None = None,
         metadata: dict[str, str] | None = None,
-        classification: str = "internal",
+        classification: str | None = None,
     ) -> Conversation:
-        """Create a conversation (with up to 20 initial items), owned by the principal."""
+        """Create a conversation (with up to 20 initial items), owned by the principal.
+
+        Without a classification it takes the tenant's `default_classification` (else internal).
+        """
         s = self._s
         clean_metadata = validate_metadata(metadata)
-        tier = validate_classification(classification)
+        if classification is not None:
+            validate_classification(classification)
         normalised = s.normalise(items)
         with s.guard("conversation.create"):
             tenant = s.tenant()
             tenant_id = tenant.row.tenant_id
+            tier = validate_classification(classification or tenant.default_classification)
             s.authorize(
                 "conversation.create",
                 Resource("conversation", tenant.row.name, classification=tier, owned=True),
