@@ -26,6 +26,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from chatseal.api.app import create_app
 from chatseal.auth.mtls import server_context
+from chatseal.observability.logs import configure_logging
 
 
 def _tls_extension(ssl_object: ssl.SSLObject) -> dict[str, Any] | None:
@@ -69,7 +70,11 @@ def _context_factory(
 
 
 def app_factory() -> Starlette:
-    """The app of the home named by `CHATSEAL_HOME` (one ChatSeal per worker process)."""
+    """The app of the home named by `CHATSEAL_HOME` (one ChatSeal per worker process).
+
+    Logging is configured here, in each worker, because worker processes start afresh.
+    """
+    configure_logging(os.environ.get("CHATSEAL_LOG_LEVEL", "info"))
     return create_app(os.environ.get("CHATSEAL_HOME"))
 
 
@@ -87,6 +92,7 @@ def uvicorn_config(
 ) -> UvicornConfig:
     """The uvicorn configuration of `chatseal serve`."""
     os.environ["CHATSEAL_HOME"] = str(home)
+    os.environ["CHATSEAL_LOG_LEVEL"] = log_level
     factory = None
     if tls_cert and tls_key:
         factory = functools.partial(_context_factory, tls_cert, tls_key, client_ca)
@@ -99,6 +105,8 @@ def uvicorn_config(
         http=PeerCertH11Protocol,
         ssl_context_factory=factory,
         log_level=log_level,
+        # Our own structured, scrubbed pipeline (chatseal.observability.logs), not uvicorn's.
+        log_config=None,
         access_log=access_log,
         server_header=False,
         proxy_headers=False,

@@ -1,0 +1,1 @@
+"""Operating ChatSeal: structured logs (and, later, metrics)."""
