@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from chatseal.clock import Clock, SystemClock
@@ -40,14 +39,12 @@ class DataKeyCache:
         keys: KeyManager,
         limits: CacheLimits | None = None,
         clock: Clock | None = None,
-        on_miss: Callable[[str, WrappedKey], None] | None = None,
     ) -> None:
         self.keys = keys
         self.limits = limits or CacheLimits()
         self._clock = clock or SystemClock()
         self._entries: OrderedDict[tuple[str, bytes, bytes], _Entry] = OrderedDict()
         self._lock = threading.Lock()
-        self._on_miss = on_miss
         self.hits = 0
         self.misses = 0
 
@@ -70,8 +67,6 @@ class DataKeyCache:
                 del self._entries[cache_key]
             self.misses += 1
         key = DataKey(self.keys.unwrap(tenant, wrapped, context))
-        if self._on_miss is not None:
-            self._on_miss(tenant, wrapped)
         self.put(tenant, wrapped, context, key)
         return key, True
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from chatseal.crypto import DataKey, RecordAddress, open_record, record_kek_version, seal_record
+from chatseal.crypto import DataKey, RecordAddress, open_record, seal_record
 from chatseal.errors import IntegrityError, InvalidRequest
 
 CONTENT = "content"
@@ -68,6 +68,5 @@ __all__ = [
     "open_json",
     "owner_tag",
     "parse_json",
-    "record_kek_version",
     "seal_json",
 ]
