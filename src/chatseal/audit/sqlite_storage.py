@@ -1,7 +1,8 @@
 """SQLite implementations of `TreeStorage` and `AuditQueue`, on a caller's connection.
 
-The audit module owns its tables (`create_tables`), all named `audit_*`, so the store can put them
-in its own database and enqueue an event in the same transaction as the change it records.
+The tables, all named `audit_*`, are created by the store's migration 0002 (and by `create_tables`
+for a standalone log), so the store can enqueue an event in the same transaction as the change it
+records.
 Level-0 nodes are the leaf hashes in `audit_leaves`; `audit_nodes` holds levels 1 and up.
 """
 
@@ -10,38 +11,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 from chatseal.audit.merkle import NodeKey
 from chatseal.audit.storage import QueuedEvent
 from chatseal.errors import IntegrityError
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_leaves (
-    idx INTEGER PRIMARY KEY,
-    data BLOB NOT NULL,
-    leaf_hash BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_nodes (
-    level INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    hash BLOB NOT NULL,
-    PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS audit_checkpoints (
-    size INTEGER PRIMARY KEY,
-    note TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_queue (
-    seq INTEGER PRIMARY KEY,
-    data BLOB NOT NULL
-);
-"""
-
 
 def create_tables(conn: sqlite3.Connection) -> None:
-    """Create the audit tables if they are missing (idempotent)."""
-    conn.executescript(SCHEMA)
+    """Create the audit tables if they are missing (idempotent), from the store's own migration,
+    so a standalone log and a store's database have one schema."""
+    migration = resources.files("chatseal.store") / "migrations" / "sqlite" / "0002_audit.sql"
+    conn.executescript(migration.read_text("utf-8"))
 
 
 def open_readonly(path: str) -> SqliteTreeStorage:
