@@ -14,7 +14,7 @@ from chatseal.cli.common import clean_errors, emit, home_option
 from chatseal.errors import ChatSealError, ConfigError, InvalidRequest
 from chatseal.service import ChatSeal
 from chatseal.service.audit_trail import AuditTrail
-from chatseal.service.reconcile import reconcile
+from chatseal.service.reconcile import audit_report
 
 
 def _open(home: str) -> tuple[ChatSeal, AuditTrail]:
@@ -38,51 +38,21 @@ def audit_group() -> None:
 def verify(as_json: bool, home: str) -> None:
     """Recompute the tree, check every checkpoint and signature, and reconcile the store with
     the log. Exit 0 only when all of it holds."""
-    problems: list[str] = []
-    seal, audit = _open(home)
+    seal, _ = _open(home)
     try:
-        try:
-            audit.integrate()
-        except ChatSealError as exc:
-            problems.append(f"integrating queued events: {exc.message}")
-        report = audit.verify()
-        problems += report.problems
-        stored = {size for size, _ in audit.storage.checkpoints()}
-        problems += [
-            f"external checkpoint {size} is not among the log's stored checkpoints"
-            for size in audit.external.sizes()
-            if size not in stored
-        ]
-        try:
-            start_check = audit.external.check(audit.tree, audit.verifier)
-            if not start_check:
-                problems.append(f"external checkpoint: {start_check.reason}")
-            reconciled = reconcile(seal.store, audit.tree.entries(0, audit.tree.size))
-            problems += reconciled.problems
-            conversations = reconciled.conversations_checked
-        except ChatSealError as exc:
-            problems.append(f"reading the tree: {exc.message}")
-            conversations = 0
+        summary = audit_report(seal)
     finally:
         with contextlib.suppress(ChatSealError):
             # A broken log cannot be integrated on close either; the report already says so.
             seal.close()
-    summary = {
-        "ok": not problems,
-        "tree_size": report.size,
-        "leaves_checked": report.leaves_checked,
-        "checkpoints_checked": report.checkpoints_checked,
-        "external_checkpoints_checked": report.external_checked,
-        "conversations_reconciled": conversations,
-        "problems": problems,
-    }
+    problems: list[str] = summary["problems"]
     if as_json:
         emit(summary)
     else:
         click.echo(
-            f"audit log: {report.size} entries, {report.checkpoints_checked} stored and "
-            f"{report.external_checked} external checkpoints, "
-            f"{conversations} conversations reconciled"
+            f"audit log: {summary['tree_size']} entries, {summary['checkpoints_checked']} stored "
+            f"and {summary['external_checkpoints_checked']} external checkpoints, "
+            f"{summary['conversations_reconciled']} conversations reconciled"
         )
         for problem in problems:
             click.echo(f"FAILED: {problem}")

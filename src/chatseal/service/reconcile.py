@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from chatseal.errors import ChatSealError, ConfigError
 from chatseal.store import Store
+
+if TYPE_CHECKING:
+    from chatseal.service.chatseal import ChatSeal
 
 
 @dataclass
@@ -120,3 +124,47 @@ def reconcile(store: Store, leaves: list[bytes]) -> ReconcileReport:
                 f"{tenant}/{conversation}: created in the log, missing from the store, no receipt"
             )
     return report
+
+
+def audit_report(seal: ChatSeal) -> dict[str, Any]:
+    """Everything `chatseal audit verify` checks, as one report.
+
+    The tree recomputed from every leaf; every stored and external checkpoint and its signature;
+    every external checkpoint also kept by the log; the tree consistent with the newest external
+    checkpoint; and the store reconciled with the log. `ok` only when all of it holds.
+    """
+    audit = seal.audit
+    if audit is None:
+        raise ConfigError("the audit log is disabled in this home's configuration")
+    problems: list[str] = []
+    try:
+        audit.integrate()
+    except ChatSealError as exc:
+        problems.append(f"integrating queued events: {exc.message}")
+    report = audit.verify()
+    problems += report.problems
+    stored = {size for size, _ in audit.storage.checkpoints()}
+    problems += [
+        f"external checkpoint {size} is not among the log's stored checkpoints"
+        for size in audit.external.sizes()
+        if size not in stored
+    ]
+    conversations = 0
+    try:
+        start_check = audit.external.check(audit.tree, audit.verifier)
+        if not start_check:
+            problems.append(f"external checkpoint: {start_check.reason}")
+        reconciled = reconcile(seal.store, audit.tree.entries(0, audit.tree.size))
+        problems += reconciled.problems
+        conversations = reconciled.conversations_checked
+    except ChatSealError as exc:
+        problems.append(f"reading the tree: {exc.message}")
+    return {
+        "ok": not problems,
+        "tree_size": report.size,
+        "leaves_checked": report.leaves_checked,
+        "checkpoints_checked": report.checkpoints_checked,
+        "external_checkpoints_checked": report.external_checked,
+        "conversations_reconciled": conversations,
+        "problems": problems,
+    }
