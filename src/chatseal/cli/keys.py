@@ -82,6 +82,21 @@ def _cell(value: Any) -> Any:
     return value
 
 
+Bar = Callable[[RewrapProgress], None]
+
+
+def _with_bar(
+    home: str, quiet: bool, job: Callable[[KeyOps, Bar | None], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run a batched key job with a progress bar on stderr (none with --quiet)."""
+    update, close = _bar_callback()
+    try:
+        with _ops(home) as ops:
+            return job(ops, None if quiet else update)
+    finally:
+        close()
+
+
 def _bar_callback() -> tuple[Callable[[RewrapProgress], None], Callable[[], None]]:
     """A click progress bar on stderr, created once the job knows its total."""
     state: dict[str, Any] = {}
@@ -143,17 +158,10 @@ def rewrap(
     as_roles: tuple[str, ...], subject: str | None, home: str,
 ) -> None:  # fmt: skip
     """Move every data key to the primary version; safe to kill and run again."""
-    update, close = _bar_callback()
-    try:
-        with _ops(home) as ops:
-            result = ops.rewrap(
-                _principal(tenant, subject, as_roles),
-                tenant,
-                batch_size=batch_size,
-                progress=None if quiet else update,
-            )
-    finally:
-        close()
+    who = _principal(tenant, subject, as_roles)
+    result = _with_bar(
+        home, quiet, lambda ops, bar: ops.rewrap(who, tenant, batch_size=batch_size, progress=bar)
+    )
     _show(result, fmt, as_json)
 
 
@@ -203,17 +211,10 @@ def shred(
     as_roles: tuple[str, ...], subject: str | None, home: str,
 ) -> None:  # fmt: skip
     """Shred epoch: rotate, rewrap every survivor, destroy every older version."""
-    update, close = _bar_callback()
-    try:
-        with _ops(home) as ops:
-            result = ops.shred(
-                _principal(tenant, subject, as_roles),
-                tenant,
-                batch_size=batch_size,
-                progress=None if quiet else update,
-            )
-    finally:
-        close()
+    who = _principal(tenant, subject, as_roles)
+    result = _with_bar(
+        home, quiet, lambda ops, bar: ops.shred(who, tenant, batch_size=batch_size, progress=bar)
+    )
     _show(result, fmt, as_json)
 
 
