@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from chatseal.errors import ConfigError, Conflict, IntegrityError, StoreUnavailable
 from chatseal.store.base import ClientRow, ConversationRow, DataKeyRow, ItemRow, TenantRow
+from chatseal.store.sqlite_checkpoint import Checkpointer
 from chatseal.store.sqlite_minimisation import TENANT_TABLES, SqliteMinimisationTx
 from chatseal.store.sqlite_policy import POLICY_TABLES, SqlitePolicyTx
 
@@ -393,16 +394,23 @@ class SqliteTransaction:
     """One transaction: commit on success, roll back on any exception (a class, not a generator:
     this is on every request's path)."""
 
-    __slots__ = ("_db", "_write")
+    __slots__ = ("_db", "_store", "_write")
 
-    def __init__(self, db: sqlite3.Connection, write: bool) -> None:
+    def __init__(self, db: sqlite3.Connection, write: bool, store: SqliteStore) -> None:
         self._db = db
         self._write = write
+        self._store = store
 
     def __enter__(self) -> SqliteTx:
+        if self._write:
+            # Writers of this process queue on a lock, not on SQLite's busy handler, which sleeps
+            # a millisecond or more between tries; other processes still meet BEGIN IMMEDIATE.
+            self._store.writer_lock.acquire()
         try:
             self._db.execute("BEGIN IMMEDIATE" if self._write else "BEGIN")
         except sqlite3.OperationalError as exc:
+            if self._write:
+                self._store.writer_lock.release()
             raise StoreUnavailable(f"the SQLite store is busy or unavailable: {exc}") from None
         return SqliteTx(self._db)
 
@@ -412,6 +420,17 @@ class SqliteTransaction:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if not self._write:
+            self._finish(kind, exc)
+            return
+        try:
+            self._finish(kind, exc)
+        finally:
+            self._store.writer_lock.release()
+        if kind is None:
+            self._store.checkpointer.committed(self._db)
+
+    def _finish(self, kind: type[BaseException] | None, exc: BaseException | None) -> None:
         db = self._db
         if kind is None:
             try:
@@ -440,6 +459,14 @@ class SqliteStore:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self.writer_lock = threading.RLock()
+        self.checkpointer = Checkpointer(self._checkpoint_connection, self.writer_lock)
+
+    def _checkpoint_connection(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        db.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[self._synchronous]}")
+        return db
 
     def _connect(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -454,6 +481,8 @@ class SqliteStore:
             # secure_delete overwrites deleted content with zeros (https://sqlite.org/pragma.html#pragma_secure_delete)
             db.execute("PRAGMA secure_delete = ON")
             db.execute("PRAGMA foreign_keys = ON")
+            # Checkpoints run on the store's own thread (chatseal.store.sqlite_checkpoint).
+            db.execute("PRAGMA wal_autocheckpoint = 0")
         except sqlite3.Error as exc:
             raise StoreUnavailable(
                 f"cannot open the SQLite store: {exc.__class__.__name__}"
@@ -465,7 +494,7 @@ class SqliteStore:
 
     def transaction(self, *, write: bool = False) -> SqliteTransaction:
         """BEGIN IMMEDIATE for writers (no lock upgrades, so no SQLITE_BUSY deadlocks)."""
-        return SqliteTransaction(self._connect(), write)
+        return SqliteTransaction(self._connect(), write, self)
 
     def schema_version(self) -> int:
         db = self._connect()
@@ -509,6 +538,7 @@ class SqliteStore:
             raise StoreUnavailable("the SQLite store does not answer") from None
 
     def close(self) -> None:
+        self.checkpointer.close()
         with self._all_lock:
             for db in self._all:
                 db.close()
