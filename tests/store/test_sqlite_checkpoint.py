@@ -14,10 +14,10 @@ from chatseal.store.sqlite import SqliteStore
 from chatseal.store.sqlite_checkpoint import Checkpointer
 from store.contract import append, run_threads, seed
 
-APPENDS = 3000
+APPENDS = 6000
 # One append writes about five WAL frames (item, two index pages, their parents) of 4 KiB:
-# without checkpoints that restart the WAL it would pass 50 MB here.
-BOUND = 8 * 1024 * 1024
+# without checkpoints that restart the WAL it would pass 100 MB here.
+BOUND = 48 * 1024 * 1024
 
 
 @pytest.fixture

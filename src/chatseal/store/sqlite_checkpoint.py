@@ -11,7 +11,8 @@ which copies the WAL into the database and syncs it while writers go on.
 Under steady writes that alone never lets the WAL start over: a writer restarts the WAL only if
 every frame has been copied when it begins, and new frames always arrive during the copy. So the
 thread then takes the store's writer lock for a second, short PASSIVE checkpoint of the few
-frames written meanwhile; the next writer finds the WAL fully copied and rewinds it. If the
+frames written meanwhile (after a few unlocked passes that shrink that remainder); the next
+writer finds the WAL fully copied and rewinds it. If the
 thread cannot keep up or has died, the writer that sees the WAL far past the threshold
 checkpoints inline, as SQLite itself would: the WAL stays bounded whatever happens to the thread.
 """
@@ -25,8 +26,9 @@ from collections.abc import Callable
 
 log = logging.getLogger("chatseal.store")
 
-WAKE_EVERY_COMMITS = 256  # about SQLite's 1000-page threshold at three or four pages a commit
+WAKE_EVERY_COMMITS = 1024  # a rewind costs two short fsyncs under the writer lock: not too often
 INLINE_AFTER_COMMITS = 16 * WAKE_EVERY_COMMITS
+UNLOCKED_PASSES = 3
 IDLE_SECONDS = 1.0
 
 
@@ -99,7 +101,10 @@ class Checkpointer:
                     break
                 if woken or self._pending:
                     self._pending = 0
-                    self.checkpoint(db)
+                    # Each unlocked pass copies what arrived during the one before, so the
+                    # locked pass is left with a few frames and its two syncs.
+                    for _ in range(UNLOCKED_PASSES):
+                        self.checkpoint(db)
                     with self._writer_lock:
                         self.checkpoint(db)
         finally:
