@@ -258,6 +258,14 @@ class PolicyEngine:
             # Unhashable parts (a set passed where a frozenset belongs): decide without the cache.
             return self._evaluate(compiled.hash, principal, action, target, granted)
 
+    def has_active_grants(self, principal: Principal) -> bool:
+        """Whether break-glass grants are active for the principal now (they change decisions)."""
+        if self._grants is None:
+            return False
+        return bool(
+            self._grants.active_grants(principal.tenant, principal.subject, self._clock.now())
+        )
+
     def authorize(
         self,
         principal: Principal,

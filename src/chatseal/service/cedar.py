@@ -42,11 +42,21 @@ def describe(principal: Principal, action: str, resource: Resource) -> res.Resou
     return conversation
 
 
+_RECENT_DECISIONS = 8192
+
+
 class CedarAuthorizer:
-    """An `Authorizer` that asks the Cedar engine; any Cedar error denies (the engine's rule)."""
+    """An `Authorizer` that asks the Cedar engine; any Cedar error denies (the engine's rule).
+
+    The engine caches Cedar's answers, but describing the request for it (descriptors, attribute
+    tuples, grants) costs more than Cedar's cached answer. So the decisions of recent requests
+    are remembered here too, keyed by the request itself and valid while the tenant's active
+    policy is the one that made them and the principal holds no break-glass grant.
+    """
 
     def __init__(self, engine: PolicyEngine | None = None) -> None:
         self.engine = engine or PolicyEngine()
+        self._recent: dict[tuple[Principal, str, Resource], tuple[str, Decision]] = {}
 
     @property
     def version(self) -> str:
@@ -55,6 +65,24 @@ class CedarAuthorizer:
 
     def decide(self, principal: Principal, action: str, resource: Resource) -> Decision:
         """Decide through Cedar; the reasons become the audit reason."""
+        try:
+            key = (principal, action, resource)
+            recent = self._recent.get(key)
+        except TypeError:  # an unhashable part: decide without remembering
+            return self._decide(principal, action, resource)
+        policy = self.engine.active_hash(resource.tenant)
+        if self.engine.has_active_grants(principal):
+            return self._decide(principal, action, resource)
+        if recent is not None and recent[0] == policy:
+            return recent[1]
+        decision = self._decide(principal, action, resource)
+        if decision.policy_version == policy:
+            if len(self._recent) >= _RECENT_DECISIONS:
+                self._recent.clear()
+            self._recent[key] = (policy, decision)
+        return decision
+
+    def _decide(self, principal: Principal, action: str, resource: Resource) -> Decision:
         if principal.tenant == ANY_TENANT:
             # The deployment-wide key operator (CLI without --tenant, the rotation scheduler) is
             # decided as a key admin of each tenant in turn, and for key actions only.
