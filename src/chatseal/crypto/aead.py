@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -35,11 +36,12 @@ class DataKey:
         nonce = os.urandom(NONCE_BYTES) if nonce is None else nonce
         return nonce + self._aead.encrypt(nonce, plaintext, associated_data)
 
-    def open_parts(self, nonce: bytes, ciphertext: bytes, associated_data: bytes) -> bytes:
-        """Open a record already split into nonce and ciphertext ‖ tag."""
+    def open_many(self, parts: Iterable[tuple[bytes, bytes, bytes]]) -> list[bytes]:
+        """Open (nonce, ciphertext ‖ tag, associated data) triples; one failure fails them all."""
+        decrypt = self._aead.decrypt
         try:
-            return self._aead.decrypt(nonce, ciphertext, associated_data)
-        except (InvalidTag, ValueError):
+            return [decrypt(nonce, sealed, ad) for nonce, sealed, ad in parts]
+        except (InvalidTag, ValueError, TypeError):
             raise IntegrityError from None
 
     def open(self, sealed: bytes, associated_data: bytes) -> bytes:

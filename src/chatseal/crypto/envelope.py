@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from chatseal.crypto.aead import NONCE_BYTES, TAG_BYTES, DataKey
@@ -98,39 +98,37 @@ def open_records(
     key: DataKey,
     tenant: str,
     conversation: str,
-    records: Sequence[tuple[str, int, bytes]],
+    records: Iterable[tuple[str, int, bytes]],
     field: str = "item",
 ) -> list[bytes]:
     """Open many records of one conversation: (item, position, record) each.
 
-    The same checks as `open_record`, in one tight loop: listing a page is the read hot path.
+    The same checks as `open_record`, in one tight loop: listing a page is the read hot path. The
+    AD's leading bytes depend only on the conversation and the record header, so they are joined
+    once per distinct header (one per KEK version in practice), not once per record.
     """
     prefix = _conversation_prefix(tenant, conversation)
     field_bytes = _lp(field)
     pack = _POSITION.pack
     header_size = _HEADER.size
     body = header_size + NONCE_BYTES
-    opened = []
-    for item, position, record in records:
-        if (
-            type(record) is not bytes
-            or len(record) < MIN_RECORD_BYTES
-            or record[0] != FORMAT_VERSION
-        ):
-            raise IntegrityError
-        try:
+    bases: dict[bytes, bytes] = {}
+    parts = []
+    try:
+        for item, position, record in records:
+            header = record[:header_size]
+            base = bases.get(header)
+            if base is None:
+                record_kek_version(record)  # the version byte and the minimum length
+                base = bases[header] = prefix + header
+            elif len(record) < MIN_RECORD_BYTES:
+                raise IntegrityError
             item_bytes = item.encode("utf-8")
             ad = b"".join(
-                (
-                    prefix,
-                    record[:header_size],
-                    len(item_bytes).to_bytes(2, "big"),
-                    item_bytes,
-                    field_bytes,
-                    pack(position),
-                )
+                (base, len(item_bytes).to_bytes(2, "big"), item_bytes, field_bytes, pack(position))
             )
-        except (struct.error, TypeError, AttributeError, OverflowError):
-            raise IntegrityError from None
-        opened.append(key.open_parts(record[header_size:body], record[body:], ad))
-    return opened
+            parts.append((record[header_size:body], record[body:], ad))
+    except (struct.error, TypeError, AttributeError, OverflowError):
+        # An address or record read back from a tampered row (NULL, text, out of range).
+        raise IntegrityError from None
+    return key.open_many(parts)

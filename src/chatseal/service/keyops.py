@@ -643,7 +643,7 @@ class KeyOps:
                 for r, plain in zip(rows, plains, strict=True):
                     address = RecordAddress(tenant_id, conversation_id, r.item_id, r.position)
                     resealed.append(
-                        replace(r, sealed=seal_record(key, wrapped.kek_version, address, plain))
+                        r._replace(sealed=seal_record(key, wrapped.kek_version, address, plain))
                     )
             for r in page:
                 tx.delete_item(tenant_id, conversation_id, r.item_id)

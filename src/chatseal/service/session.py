@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hmac
+import operator
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from chatseal.service.sealing import (
     data_key_context,
     open_json,
     owner_tag,
-    parse_json,
+    parse_json_many,
     seal_json,
 )
 from chatseal.store import ConversationRow, DataKeyRow, ItemRow, StoreTx
@@ -42,6 +43,24 @@ if TYPE_CHECKING:
 MAX_ITEMS_PER_REQUEST = 20
 MAX_LIST_LIMIT = 100
 WITHHELD = "withheld: prompt material needs prompts.read"
+
+
+_ADDRESS_AND_RECORD = operator.attrgetter("item_id", "position", "sealed")
+
+
+def _is_prompt(row: ItemRow) -> bool:
+    return row.role in PROMPT_ROLES and row.item_type == "message"
+
+
+def _withheld(row: ItemRow) -> dict[str, Any]:
+    return {
+        "id": row.item_id,
+        "type": row.item_type,
+        "status": "completed",
+        "role": row.role,
+        "content": [],
+        "withheld": WITHHELD,
+    }
 
 
 def _namespace(item: dict[str, Any]) -> str:
@@ -246,35 +265,34 @@ class Session:
         self, rows: Sequence[ItemRow], keys: _Keys, prompts_visible: bool
     ) -> list[dict[str, Any]]:
         """Open a page of items; prompt material is withheld without prompts.read."""
-        by_namespace: dict[str, list[int]] = {}
-        for index, row in enumerate(rows):
-            prompt = row.role in PROMPT_ROLES and row.item_type == "message"
-            by_namespace.setdefault(PROMPTS if prompt else CONTENT, []).append(index)
+        prompts = [i for i, row in enumerate(rows) if _is_prompt(row)]
+        if not prompts:  # the common page: one namespace, one batch
+            return self._open_batch(rows, keys, CONTENT)
         opened: list[dict[str, Any]] = [{} for _ in rows]
-        for namespace, indices in by_namespace.items():
-            if namespace == PROMPTS and not prompts_visible:
-                for index in indices:
-                    row = rows[index]
-                    opened[index] = {
-                        "id": row.item_id,
-                        "type": row.item_type,
-                        "status": "completed",
-                        "role": row.role,
-                        "content": [],
-                        "withheld": WITHHELD,
-                    }
-                continue
-            key, _ = keys.by_namespace.get(namespace) or keys.by_namespace[CONTENT]
-            first = rows[indices[0]]
-            plaintexts = open_records(
-                key,
-                first.tenant_id,
-                first.conversation_id,
-                [(rows[i].item_id, rows[i].position, rows[i].sealed) for i in indices],
-            )
-            for index, plaintext in zip(indices, plaintexts, strict=True):
-                opened[index] = parse_json(plaintext)
+        prompt_set = set(prompts)
+        others = [i for i in range(len(rows)) if i not in prompt_set]
+        batch = self._open_batch([rows[i] for i in others], keys, CONTENT)
+        for index, item in zip(others, batch, strict=True):
+            opened[index] = item
+        if prompts_visible:
+            batch = self._open_batch([rows[i] for i in prompts], keys, PROMPTS)
+        else:
+            batch = [_withheld(rows[i]) for i in prompts]
+        for index, item in zip(prompts, batch, strict=True):
+            opened[index] = item
         return opened
+
+    def _open_batch(
+        self, rows: Sequence[ItemRow], keys: _Keys, namespace: str
+    ) -> list[dict[str, Any]]:
+        if not rows:
+            return []
+        key, _ = keys.by_namespace.get(namespace) or keys.by_namespace[CONTENT]
+        first = rows[0]
+        plaintexts = open_records(
+            key, first.tenant_id, first.conversation_id, map(_ADDRESS_AND_RECORD, rows)
+        )
+        return parse_json_many(plaintexts)
 
     def open_conversation(self, row: ConversationRow, keys: _Keys) -> Conversation:
         """Open a conversation's sealed metadata."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from chatseal.store.minimisation import MinimisationTx
 from chatseal.store.policy import PolicyTx
@@ -52,9 +52,12 @@ class DataKeyRow:
     created_at: int
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
-    """A sealed item at a position; type and role are kept in clear for listing and policy."""
+class ItemRow(NamedTuple):
+    """A sealed item at a position; type and role are kept in clear for listing and policy.
+
+    A named tuple, not a frozen dataclass: a listed page builds dozens, and a tuple is built in a
+    third of the time.
+    """
 
     tenant_id: str
     conversation_id: str

@@ -23,6 +23,8 @@ from chatseal.store.postgres_minimisation import TENANT_TABLES, PostgresMinimisa
 from chatseal.store.postgres_policy import POLICY_TABLES, PostgresPolicyTx
 
 _ITEM_COLUMNS = "tenant_id, conversation_id, position, item_id, item_type, role, created_at, sealed"
+# A listed page already knows its tenant and conversation: the rows need not carry them back.
+_PAGE_COLUMNS = "position, item_id, item_type, role, created_at, sealed"
 _CONV_COLUMNS = "tenant_id, conversation_id, created_at, classification, owner_tag, metadata"
 _KEY_COLUMNS = "tenant_id, conversation_id, namespace, kek_version, wrapped, created_at"
 _CONV_SELECT = ", ".join(f"c.{c.strip()}" for c in _CONV_COLUMNS.split(","))
@@ -490,11 +492,11 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
         bound = after_position if after_position is not None else (2**62 if descending else -1)
         rows = self._run(
             tenant_id,
-            f"SELECT {_ITEM_COLUMNS} FROM chatseal.items WHERE tenant_id = %s "
+            f"SELECT {_PAGE_COLUMNS} FROM chatseal.items WHERE tenant_id = %s "
             f"AND conversation_id = %s AND position {op} %s ORDER BY position {order} LIMIT %s",
             (tenant_id, conversation_id, bound, limit),
         ).fetchall()
-        return [ItemRow(*row) for row in rows]
+        return [ItemRow(tenant_id, conversation_id, *row) for row in rows]
 
     def delete_item(self, tenant_id: str, conversation_id: str, item_id: str) -> bool:
         cursor = self._run(

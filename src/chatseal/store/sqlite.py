@@ -22,6 +22,8 @@ from chatseal.store.sqlite_policy import POLICY_TABLES, SqlitePolicyTx
 
 _SYNCHRONOUS = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
 _ITEM_COLUMNS = "tenant_id, conversation_id, position, item_id, item_type, role, created_at, sealed"
+# A listed page already knows its tenant and conversation: the rows need not carry them back.
+_PAGE_COLUMNS = "position, item_id, item_type, role, created_at, sealed"
 _CONV_COLUMNS = "tenant_id, conversation_id, created_at, classification, owner_tag, metadata"
 _CONV_SELECT = ", ".join(f"c.{c.strip()}" for c in _CONV_COLUMNS.split(","))
 _KEY_COLUMNS = "tenant_id, conversation_id, namespace, kek_version, wrapped, created_at"
@@ -376,11 +378,11 @@ class SqliteTx(SqliteMinimisationTx, SqlitePolicyTx):
         op, order = ("<", "DESC") if descending else (">", "ASC")
         bound = after_position if after_position is not None else (2**62 if descending else -1)
         rows = self._db.execute(
-            f"SELECT {_ITEM_COLUMNS} FROM items WHERE tenant_id = ? AND conversation_id = ? "
+            f"SELECT {_PAGE_COLUMNS} FROM items WHERE tenant_id = ? AND conversation_id = ? "
             f"AND position {op} ? ORDER BY position {order} LIMIT ?",
             (tenant_id, conversation_id, bound, limit),
         )
-        return [ItemRow(*row) for row in rows]
+        return [ItemRow(tenant_id, conversation_id, *row) for row in rows]
 
     def delete_item(self, tenant_id: str, conversation_id: str, item_id: str) -> bool:
         cursor = self._db.execute(
