@@ -1,8 +1,10 @@
-"""The ASGI app: Starlette routes over one `ChatSeal` per worker process.
+"""The ASGI app: Starlette routes over one `ChatSeal` per worker process (one per region when the
+config declares regions: a tenant's data goes only through its region's; docs/deployment.md).
 
 Each data request: cap the body → authenticate → rate-limit the principal → parse JSON (depth
-cap) → one library call → the OpenAI-shaped answer. The blocking part runs in Starlette's
-threadpool (the store and key backends are synchronous), or inline when `[api] threadpool = false`.
+cap) → one library call on the tenant's region → the OpenAI-shaped answer. The blocking part runs
+in Starlette's threadpool (the store and key backends are synchronous), or inline when
+`[api] threadpool = false`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +44,7 @@ from chatseal.errors import AuthenticationError, ChatSealError
 from chatseal.model import Principal
 from chatseal.service import ChatSeal, Session
 from chatseal.service.maintenance import Maintenance
+from chatseal.service.regions import DEFAULT_REGION, RegionRouter, has_regions
 
 T = TypeVar("T")
 Operation = Callable[[Session, dict[str, str], QueryParams, dict[str, Any]], dict[str, Any]]
@@ -49,13 +52,28 @@ Operation = Callable[[Session, dict[str, str], QueryParams, dict[str, Any]], dic
 
 @dataclass
 class ApiState:
-    """What every request of one worker shares."""
+    """What every request of one worker shares.
+
+    `seal` is the default region's ChatSeal: authentication, tokens, JWKS and OAuth clients use
+    it. `session(principal)` opens a principal's session on its tenant's region: with `router`
+    (the config declares regions) the router's, else `seal.session` itself, so a single-region
+    server does no lookup at all.
+    """
 
     seal: ChatSeal
     auth: Authenticator
     limits: ApiLimits
     limiter: RateLimiter
     failures: RateLimiter
+    router: RegionRouter | None = None
+    session: Callable[[Principal], Session] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        router = self.router
+        if router is None:
+            self.session = self.seal.session
+        else:
+            self.session = lambda principal: router.seal_for(principal.tenant).session(principal)
 
     async def run(self, work: Callable[[], T]) -> T:
         """Run blocking work in the threadpool, or inline when configured so."""
@@ -114,7 +132,7 @@ def endpoint(
                 st.limiter.take(f"{principal.tenant}\x00{principal.subject}")
                 doc = parse_json_object(raw, st.limits, required=body_required) if body else {}
                 check_items(doc.get("items"), st.limits)
-                return op(st.seal.session(principal), path, query, doc)
+                return op(st.session(principal), path, query, doc)
 
             return OrjsonResponse(await st.run(work))
         except ChatSealError as exc:
@@ -131,16 +149,25 @@ async def healthz(_: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: the store answers, the key backend answers, the signing key loads."""
+    """Readiness: the store answers, the key backend answers, the signing key loads (and the
+    store and key backend of every other region opened)."""
     st = state_of(request)
 
     def check() -> dict[str, str]:
         checks: dict[str, str] = {}
-        for name, probe in (
+        probes: list[tuple[str, Callable[[], object]]] = [
             ("store", st.seal.store.ping),
             ("keys", st.seal.keys.ping),
             ("signing_key", st.auth.tokens.keys.reload),
-        ):
+        ]
+        if st.router is not None:
+            for region, seal in st.router.opened().items():
+                if region != DEFAULT_REGION:
+                    probes += [
+                        (f"store:{region}", seal.store.ping),
+                        (f"keys:{region}", seal.keys.ping),
+                    ]
+        for name, probe in probes:
             try:
                 probe()
                 checks[name] = "ok"
@@ -236,26 +263,41 @@ def build_app(
     cfg = config or seal.config or Config.load(home)
     root = Path(home) if home is not None else cfg.home
     limits = ApiLimits.from_config(cfg)
+    # With regions, `seal` serves the default region and the router opens the others.
+    router = RegionRouter(cfg, default=seal) if has_regions(cfg) else None
     state = ApiState(
         seal=seal,
         auth=Authenticator(seal, root, cfg),
         limits=limits,
         limiter=RateLimiter(limits.rate_per_second, limits.rate_burst),
         failures=RateLimiter(limits.rate_per_second, limits.rate_burst),
+        router=router,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # A serving process integrates audit events, signs checkpoints and runs retention and
-        # key rotation by age in the background (only when it owns the ChatSeal).
-        maintenance = Maintenance(seal) if close else None
-        if maintenance is not None:
-            maintenance.start()
-        yield
-        if maintenance is not None:
-            maintenance.stop()
-        if close:
-            seal.close()
+        # key rotation by age in the background (only when it owns the ChatSeal). It opens every
+        # region at start, so each region's log and retention run even before its first request
+        # (and a region that cannot be opened stops the start, as the default region does).
+        maintenance: list[Maintenance] = []
+        try:
+            if close:
+                maintenance.append(Maintenance(seal))
+                if router is not None:
+                    for region in router.regions:
+                        if region != DEFAULT_REGION:
+                            maintenance.append(Maintenance(router.seal(region)))
+            for job in maintenance:
+                job.start()
+            yield
+        finally:
+            for job in maintenance:
+                job.stop()
+            if router is not None:
+                router.close()  # the regions it opened, not `seal`
+            if close:
+                seal.close()
 
     app = Starlette(
         routes=routes(),

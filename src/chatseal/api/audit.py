@@ -41,7 +41,7 @@ def audit_endpoint(
             def work() -> str | dict[str, Any]:
                 principal = st.authenticate(request)
                 st.limiter.take(f"{principal.tenant}\x00{principal.subject}")
-                return read(AuditReader(st.seal.session(principal)), request.query_params, path)
+                return read(AuditReader(st.session(principal)), request.query_params, path)
 
             answer = await st.run(work)
         except ChatSealError as exc:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from chatseal.cli.common import clean_errors, emit, format_option, home_option, open_seal
+from chatseal.cli.common import clean_errors, emit, format_option, home_option, open_seal_for
 from chatseal.cli.policy import acting
 from chatseal.policy import BreakGlassRequest
 from chatseal.service.keyops import parse_period
@@ -77,7 +77,7 @@ def request(
     """File a request (default role security-admin); it grants nothing until approved."""
     principal = acting(from_tenant or tenant, subject, as_roles, purpose)
     seconds = parse_period(duration)
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         filed = seal.policy_admin.breakglass.request(
             principal,
             tenant,
@@ -100,7 +100,7 @@ def _review(step: str) -> Any:
     ) -> None:  # fmt: skip
         default_role = "approver" if step in {"approve", "reject"} else "security-admin"
         principal = acting(tenant, subject, as_roles, purpose, default_role)
-        with open_seal(home) as seal:
+        with open_seal_for(home, tenant) as seal:
             book = seal.policy_admin.breakglass
             found = getattr(book, step)(principal, tenant, request_id)
         emit(request_doc(found))
@@ -129,7 +129,7 @@ def list_cmd(
 ) -> None:  # fmt: skip
     """Requests and grants of a tenant (one's own only, for others)."""
     principal = acting(from_tenant or tenant, subject, as_roles, purpose)
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         found = seal.policy_admin.breakglass.list(principal, tenant)
     docs = [request_doc(r) for r in found]
     if fmt == "table":

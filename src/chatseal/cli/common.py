@@ -1,4 +1,5 @@
-"""What every command shares: the home option, opening ChatSeal, printing, and clean failures."""
+"""What every command shares: the home option, opening ChatSeal (the tenant's region's, when the
+config declares regions), printing, and clean failures."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import functools
 import getpass
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -14,6 +16,7 @@ import click
 from chatseal.errors import ChatSealError
 from chatseal.model import Principal
 from chatseal.service import ChatSeal
+from chatseal.service.regions import RegionRouter, has_regions
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,8 +50,31 @@ def clean_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def open_seal(home: str) -> ChatSeal:
-    """Open the ChatSeal of a home that `chatseal init` created."""
+    """Open the ChatSeal of a home that `chatseal init` created (its default region's)."""
     return ChatSeal.open(home)
+
+
+@contextmanager
+def region_router(seal: ChatSeal) -> Iterator[RegionRouter | None]:
+    """A router over the default region's open `seal` when the config declares other regions,
+    else None; the regions it opens are closed on exit (`seal` stays the caller's to close)."""
+    if seal.config is None or not has_regions(seal.config):
+        yield None
+        return
+    with RegionRouter(seal.config, default=seal) as router:
+        yield router
+
+
+@contextmanager
+def open_seal_for(home: str, tenant: str) -> Iterator[ChatSeal]:
+    """Open the ChatSeal of the region `tenant` is pinned to, for a command on its data.
+
+    With only the default region this is `open_seal`; with regions, the default region's ChatSeal
+    opens first (its config says which regions exist) and the router finds the tenant's region,
+    so a tenant's rows, keys and events stay in its own region's store, key backend and log.
+    """
+    with open_seal(home) as seal, region_router(seal) as router:
+        yield seal if router is None else router.seal_for(tenant)
 
 
 def cli_principal(

@@ -9,7 +9,7 @@ from chatseal.cli.common import (
     cli_principal,
     emit,
     home_option,
-    open_seal,
+    open_seal_for,
     principal_options,
 )
 from chatseal.errors import InvalidRequest
@@ -73,7 +73,7 @@ def create(
     home: str,
 ) -> None:
     """Create a conversation; prints it as JSON."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         session = seal.session(cli_principal(tenant, subject, as_roles, purpose))
         conversation = session.conversations.create(
             items=list(pair_messages(roles, messages)),
@@ -97,7 +97,7 @@ def show(
     home: str,
 ) -> None:
     """Print a conversation as JSON."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         session = seal.session(cli_principal(tenant, subject, as_roles, purpose))
         emit(session.conversations.retrieve(conversation_id).to_dict())
 
@@ -120,7 +120,7 @@ def update(
     home: str,
 ) -> None:
     """Replace a conversation's metadata."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         session = seal.session(cli_principal(tenant, subject, as_roles, purpose))
         emit(
             session.conversations.update(
@@ -143,7 +143,7 @@ def delete(
     home: str,
 ) -> None:
     """Delete a conversation: its data key is destroyed with its rows (crypto-shred)."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         session = seal.session(cli_principal(tenant, subject, as_roles, purpose))
         emit(session.conversations.delete(conversation_id).to_dict())
 

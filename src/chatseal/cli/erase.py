@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chatseal.cli.common import clean_errors, emit, home_option, open_seal
+from chatseal.cli.common import clean_errors, emit, home_option, open_seal_for
 
 
 @click.command("erase")
@@ -22,7 +22,7 @@ def erase(tenant: str, subject: str, yes: bool, home: str) -> None:
         "Destroy every conversation of this subject for good?", err=True
     ):
         raise click.Abort
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         emit(seal.erasure.erase(tenant, subject).to_dict())
 
 

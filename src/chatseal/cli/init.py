@@ -7,6 +7,7 @@ import click
 from chatseal.cli.common import clean_errors, home_option
 from chatseal.config import Config
 from chatseal.service import initialise_home
+from chatseal.service.regions import initialise_regions, migrate_regions
 from chatseal.store import open_store
 
 
@@ -20,7 +21,8 @@ def init_command(home: str) -> None:
     HSM (CHATSEAL_KEYS=pkcs11:… or transit:…).
     """
     config = Config.load(home)
-    done = initialise_home(config)
+    # Every region's store gets the schema too: a tenant pinned to a region writes only there.
+    done = initialise_home(config) + initialise_regions(config)
     for line in done or [f"{config.home} is already initialised"]:
         click.echo(line)
 
@@ -29,7 +31,7 @@ def init_command(home: str) -> None:
 @home_option
 @clean_errors
 def migrate_command(home: str) -> None:
-    """Bring the store's schema to the version this ChatSeal expects (an explicit step)."""
+    """Bring every region's store schema to the version this ChatSeal expects (an explicit step)."""
     config = Config.load(home)
     store = open_store(config.store_url)
     try:
@@ -37,7 +39,15 @@ def migrate_command(home: str) -> None:
         after = store.migrate()
     finally:
         store.close()
-    click.echo(f"schema v{before} -> v{after}" if after != before else f"schema is at v{after}")
+    click.echo(_migrated("", before, after))
+    for name, before, after in migrate_regions(config):
+        click.echo(_migrated(f"region {name}: ", before, after))
+
+
+def _migrated(prefix: str, before: int, after: int) -> str:
+    return prefix + (
+        f"schema v{before} -> v{after}" if after != before else f"schema is at v{after}"
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -9,7 +9,7 @@ from chatseal.cli.common import (
     cli_principal,
     emit,
     home_option,
-    open_seal,
+    open_seal_for,
     principal_options,
 )
 from chatseal.model import MESSAGE_ROLES
@@ -38,7 +38,7 @@ def add(
     home: str,
 ) -> None:
     """Append one message; prints the list object of added items."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         session = seal.session(cli_principal(tenant, subject, as_roles, purpose))
         added = session.conversations.items.create(
             conversation_id, items=[{"type": "message", "role": role, "content": message}]
@@ -66,7 +66,7 @@ def list_(
     home: str,
 ) -> None:
     """Print a page of items as the OpenAI list object, content decrypted."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         session = seal.session(cli_principal(tenant, subject, as_roles, purpose))
         emit(
             session.conversations.items.list(
@@ -91,7 +91,7 @@ def show(
     home: str,
 ) -> None:
     """Print one item."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         session = seal.session(cli_principal(tenant, subject, as_roles, purpose))
         emit(session.conversations.items.retrieve(item_id, conversation_id=conversation_id))
 
@@ -112,7 +112,7 @@ def delete(
     home: str,
 ) -> None:
     """Delete one item; prints the conversation."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         session = seal.session(cli_principal(tenant, subject, as_roles, purpose))
         emit(session.conversations.items.delete(item_id, conversation_id=conversation_id).to_dict())
 

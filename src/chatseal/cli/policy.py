@@ -21,7 +21,7 @@ from chatseal.cli.common import (
     emit,
     format_option,
     home_option,
-    open_seal,
+    open_seal_for,
     principal_options,
 )
 from chatseal.errors import InvalidRequest
@@ -88,7 +88,7 @@ def show(
     as_json: bool, home: str,
 ) -> None:  # fmt: skip
     """Print the policy in force for a tenant (the shipped default if none was set)."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         version, text = seal.policy_admin.show(acting(tenant, subject, as_roles, purpose), tenant)
     if as_json:
         emit({
@@ -121,7 +121,7 @@ def set_cmd(
 ) -> None:  # fmt: skip
     """Propose a policy file as a new (pending) version; it needs approval to take effect."""
     text = read_text(file)
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         principal = acting(tenant, subject, as_roles, purpose)
         version = seal.policy_admin.propose(principal, tenant, text, note=note)
     emit(version_doc(version))
@@ -136,7 +136,7 @@ def _review(approve: bool) -> Any:
         version: str, tenant: str, subject: str | None, as_roles: tuple[str, ...],
         purpose: str | None, home: str,
     ) -> None:  # fmt: skip
-        with open_seal(home) as seal:
+        with open_seal_for(home, tenant) as seal:
             principal = acting(tenant, subject, as_roles, purpose)
             admin = seal.policy_admin
             found = (admin.approve if approve else admin.reject)(principal, tenant, version)
@@ -162,7 +162,7 @@ def diff_cmd(
     purpose: str | None, home: str,
 ) -> None:  # fmt: skip
     """A unified diff from version OLD to version NEW."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         text = seal.policy_admin.diff(acting(tenant, subject, as_roles, purpose), tenant, old, new)
     click.echo(text, nl=False)
 
@@ -177,7 +177,7 @@ def history(
     home: str,
 ) -> None:  # fmt: skip
     """Every version of the tenant's policy, oldest first."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         versions = seal.policy_admin.history(acting(tenant, subject, as_roles, purpose), tenant)
     docs = [version_doc(v) for v in versions]
     if fmt == "table":
@@ -199,7 +199,7 @@ def rollback(
     purpose: str | None, home: str,
 ) -> None:  # fmt: skip
     """Propose a version whose text is exactly VERSION's (it needs approval like any change)."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         principal = acting(tenant, subject, as_roles, purpose)
         found = seal.policy_admin.rollback(principal, tenant, version)
     emit(version_doc(found))
@@ -229,7 +229,7 @@ def test_cmd(
     if policy_file is not None:
         text = read_text(policy_file)
     elif tenant is not None:
-        with open_seal(home) as seal:
+        with open_seal_for(home, tenant) as seal:
             _, text = seal.policy_admin.show(acting(tenant, subject, as_roles, None), tenant)
     mismatches = run_cases(cases, text)
     for mismatch in mismatches:

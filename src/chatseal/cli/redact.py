@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from chatseal.cli.common import clean_errors, home_option, open_seal
+from chatseal.cli.common import clean_errors, home_option, open_seal_for
 from chatseal.errors import InvalidRequest, MissingExtra
 from chatseal.service.minimisation import MODES
 
@@ -50,7 +50,7 @@ def redact(mode: str | None, tenant: str | None, home: str) -> None:
             raise MissingExtra("redaction", "chatseal redact") from None
         _stream(Redactor(mode or "redact").redact_text)
         return
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         keys = seal.tenant_keys(tenant)
         tier = json.loads(keys.row.settings).get("default_classification", "internal")
         chosen = mode or seal.minimisation.policy(keys.row.settings, tier).redaction

@@ -6,7 +6,14 @@ from datetime import datetime
 
 import click
 
-from chatseal.cli.common import clean_errors, emit, home_option, open_seal
+from chatseal.cli.common import (
+    clean_errors,
+    emit,
+    home_option,
+    open_seal,
+    open_seal_for,
+    region_router,
+)
 from chatseal.errors import InvalidRequest
 
 
@@ -35,8 +42,26 @@ def retention_group() -> None:
 @clean_errors
 def run(at: str | None, tenant: str | None, home: str) -> None:
     """Purge (crypto-shred) every conversation past its expiry and not on hold."""
-    with open_seal(home) as seal:
-        emit(seal.retention.run(None if at is None else parse_time(at), tenant=tenant))
+    when = None if at is None else parse_time(at)
+    if tenant is not None:
+        with open_seal_for(home, tenant) as seal:
+            emit(seal.retention.run(when, tenant=tenant))
+        return
+    with open_seal(home) as seal, region_router(seal) as router:
+        if router is None:
+            emit(seal.retention.run(when))
+            return
+        # Every region purges its own tenants in its own store, with its own receipts and log.
+        regions = {name: router.seal(name).retention.run(when) for name in router.regions}
+    emit(
+        {
+            "at": next(iter(regions.values()))["at"],
+            "purged": sum(r["purged"] for r in regions.values()),
+            "held": sum(r["held"] for r in regions.values()),
+            "receipts": [receipt for r in regions.values() for receipt in r["receipts"]],
+            "regions": regions,
+        }
+    )
 
 
 @retention_group.command("status")
@@ -81,7 +106,7 @@ def hold_group() -> None:
 @clean_errors
 def hold_add(tenant: str, conversation: str | None, reason: str, owner: str, home: str) -> None:
     """Place a legal hold; prints it as JSON."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         hold = seal.retention.hold(tenant, reason=reason, owner=owner, conversation_id=conversation)
         emit(hold.to_dict())
 
@@ -93,7 +118,7 @@ def hold_add(tenant: str, conversation: str | None, reason: str, owner: str, hom
 @clean_errors
 def hold_list(tenant: str, include_released: bool, home: str) -> None:
     """List a tenant's holds."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         holds = seal.retention.holds(tenant, include_released=include_released)
         emit([h.to_dict() for h in holds])
 
@@ -105,7 +130,7 @@ def hold_list(tenant: str, include_released: bool, home: str) -> None:
 @clean_errors
 def hold_release(hold_id: str, tenant: str, home: str) -> None:
     """Release a hold: what it kept past expiry falls due at once."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         emit(seal.retention.release(tenant, hold_id).to_dict())
 
 
@@ -116,7 +141,7 @@ def hold_release(hold_id: str, tenant: str, home: str) -> None:
 @clean_errors
 def receipts(tenant: str, limit: int, home: str) -> None:
     """Print a tenant's newest signed deletion receipts (retention and erasure)."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, tenant) as seal:
         rows = seal.retention.receipts(tenant, limit)
     emit(
         [

@@ -6,9 +6,19 @@ from typing import TextIO
 
 import click
 
-from chatseal.cli.common import clean_errors, emit, format_option, home_option, open_seal
+from chatseal.cli.common import (
+    clean_errors,
+    emit,
+    format_option,
+    home_option,
+    open_seal,
+    open_seal_for,
+    region_router,
+)
+from chatseal.errors import NotFound
 from chatseal.model import CLASSIFICATIONS
 from chatseal.service.minimisation import MODES
+from chatseal.service.regions import DEFAULT_REGION
 
 
 @click.group("tenant")
@@ -39,14 +49,14 @@ def create(
     settings: dict[str, object] = {"default_classification": tier} if tier else {}
     if redaction:
         settings["redaction"] = redaction
-    if region is not None:
-        from chatseal.service.regions import RegionRouter
-
-        with RegionRouter.open(home) as router:
-            emit(router.create_tenant(name, region, settings=settings).to_dict())
-        return
-    with open_seal(home) as seal:
-        emit(seal.tenants.create(name, settings=settings).to_dict())
+    with open_seal(home) as seal, region_router(seal) as router:
+        if router is None:
+            if region not in (None, DEFAULT_REGION):
+                raise NotFound(f"no region named '{region}'", param="region")
+            emit(seal.tenants.create(name, settings=settings).to_dict())
+            return
+        # With regions, a name is unique across all of them and the tenant is pinned to one.
+        emit(router.create_tenant(name, region or DEFAULT_REGION, settings=settings).to_dict())
 
 
 @tenant_group.command("update")
@@ -94,7 +104,7 @@ def update(
         policy["retention_days"] = retention_days
     if exportable is not None:
         policy["exportable"] = exportable
-    with open_seal(home) as seal:
+    with open_seal_for(home, name) as seal:
         current = seal.tenants.retrieve(name).settings
         changes: dict[str, object] = {}
         if for_tier:
@@ -116,11 +126,14 @@ def update(
 @home_option
 @clean_errors
 def list_(fmt: str, home: str) -> None:
-    """List tenants."""
-    with open_seal(home) as seal:
-        rows = [t.to_dict() for t in seal.tenants.list()]
+    """List tenants (of every region, with the region, when the config declares regions)."""
+    with open_seal(home) as seal, region_router(seal) as router:
+        if router is None:
+            rows = [t.to_dict() for t in seal.tenants.list()]
+        else:
+            rows = [{**t.to_dict(), "region": r} for r, t in router.list_tenants()]
     if fmt == "table":
-        rows = [{"name": r["name"], "id": r["id"], "created_at": r["created_at"]} for r in rows]
+        rows = [{k: r[k] for k in ("name", "id", "created_at", "region") if k in r} for r in rows]
     emit(rows, fmt)
 
 
@@ -130,7 +143,7 @@ def list_(fmt: str, home: str) -> None:
 @clean_errors
 def show(name: str, home: str) -> None:
     """Show one tenant."""
-    with open_seal(home) as seal:
+    with open_seal_for(home, name) as seal:
         emit(seal.tenants.retrieve(name).to_dict())
 
 
@@ -145,7 +158,7 @@ def delete(name: str, yes: bool, home: str) -> None:
         f"Destroy tenant '{name}' and all its data for good?", err=True
     ):
         raise click.Abort
-    with open_seal(home) as seal:
+    with open_seal_for(home, name) as seal:
         removed = seal.tenants.delete(name)
     emit({"name": name, "deleted": True, "conversations_removed": removed})
 

@@ -7,7 +7,7 @@ import re
 
 import click
 
-from chatseal.cli.common import clean_errors, home_option, open_seal
+from chatseal.cli.common import clean_errors, home_option, open_seal, open_seal_for
 
 _TTL = re.compile(r"([0-9]+)([smhd]?)")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -52,7 +52,8 @@ def register(cli: click.Group) -> None:
         from chatseal.auth import token_service
 
         seconds = parse_ttl(ttl)
-        with open_seal(home) as seal:
+        # The tenant must exist in its own region; the signing key is the home's, for all regions.
+        with open_seal_for(home, tenant) as seal:
             assert seal.config is not None
             seal.tenants.retrieve(tenant)
             service = token_service(seal.config.home, seal.config, create=True)

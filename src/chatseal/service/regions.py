@@ -14,6 +14,10 @@ checkpoints in `audit_dir`). The top-level `[store]` and `[keys]` are the region
 is created in a region and pinned there: its row (the tenant directory of its region) records
 `"region"` in its settings, and its rows, keys and events exist only in that region's store, key
 backend and log. Moving it is `move_tenant` (chatseal.service.region_move), explicit and audited.
+
+The CLI (`chatseal.cli.common.open_seal_for`) and the HTTP API (`chatseal.api.app`) route every
+tenant's data through a router when `has_regions(config)`; with only the default region they use
+the one `ChatSeal` directly.
 """
 
 from __future__ import annotations
@@ -56,6 +60,11 @@ class Region:
     keys_url: str
     audit_dir: Path
     allow_moves_to: tuple[str, ...] = ()
+
+
+def has_regions(config: Config) -> bool:
+    """Whether the config declares a region besides `default` (then data must be routed)."""
+    return any(name != DEFAULT_REGION for name in config.section("regions"))
 
 
 def regions_of(config: Config) -> dict[str, Region]:
@@ -150,8 +159,11 @@ def open_region(
     )
 
 
-def initialise_regions(config: Config) -> list[str]:
-    """Migrate every non-default region's store (`chatseal init` does the default one)."""
+def migrate_regions(config: Config) -> list[tuple[str, int, int]]:
+    """Migrate every non-default region's store; (region, version before, version after) each.
+
+    `chatseal init` and `chatseal migrate` do the default region's store themselves.
+    """
     done = []
     for region in regions_of(config).values():
         if region.name == DEFAULT_REGION:
@@ -161,13 +173,25 @@ def initialise_regions(config: Config) -> list[str]:
             before, after = store.schema_version(), store.migrate()
         finally:
             store.close()
-        if after != before:
-            done.append(f"region {region.name}: store schema v{after}")
+        done.append((region.name, before, after))
     return done
 
 
+def initialise_regions(config: Config) -> list[str]:
+    """Migrate every non-default region's store; returns what changed, for `chatseal init`."""
+    return [
+        f"region {name}: store schema v{after}"
+        for name, before, after in migrate_regions(config)
+        if after != before
+    ]
+
+
 class RegionRouter:
-    """Holds one ChatSeal per region (opened on first use) and routes by tenant."""
+    """Holds one ChatSeal per region (opened on first use) and routes by tenant.
+
+    `default` hands the router an already open ChatSeal of the default region (the server's, or
+    the CLI's), so it is not opened twice; the router never closes a ChatSeal it was handed.
+    """
 
     def __init__(
         self,
@@ -176,6 +200,7 @@ class RegionRouter:
         clock: Clock | None = None,
         authorizer: Authorizer | None = None,
         check_audit: bool = True,
+        default: ChatSeal | None = None,
     ) -> None:
         self.config = config
         self.regions = regions_of(config)
@@ -183,6 +208,9 @@ class RegionRouter:
         self._authorizer = authorizer
         self._check_audit = check_audit
         self._seals: dict[str, ChatSeal] = {}
+        self._handed: ChatSeal | None = default
+        if default is not None:
+            self._seals[DEFAULT_REGION] = default
         self._where: dict[str, str] = {}
         self._lock = threading.RLock()
 
@@ -222,6 +250,11 @@ class RegionRouter:
                 )
                 self._seals[region] = seal
             return seal
+
+    def opened(self) -> dict[str, ChatSeal]:
+        """The regions opened so far and their ChatSeals (for readiness probes)."""
+        with self._lock:
+            return dict(self._seals)
 
     def _pinned(self, region: str, name: str) -> dict[str, Any] | None:
         """The settings of tenant `name` if region `region`'s directory holds it there."""
@@ -311,11 +344,19 @@ class RegionRouter:
         return report
 
     def close(self) -> None:
-        """Close every opened region."""
+        """Close every region the router opened (not a ChatSeal it was handed)."""
         with self._lock:
             seals, self._seals = list(self._seals.values()), {}
+        failures: list[BaseException] = []
         for seal in seals:
-            seal.close()
+            if seal is self._handed:
+                continue
+            try:
+                seal.close()
+            except Exception as exc:  # close the others before reporting it
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     def __enter__(self) -> RegionRouter:
         return self
