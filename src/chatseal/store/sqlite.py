@@ -382,7 +382,8 @@ class SqliteTx(SqliteMinimisationTx, SqlitePolicyTx):
             f"AND position {op} ? ORDER BY position {order} LIMIT ?",
             (tenant_id, conversation_id, bound, limit),
         )
-        return [ItemRow(tenant_id, conversation_id, *row) for row in rows]
+        make, where = ItemRow._make, (tenant_id, conversation_id)
+        return [make(where + tuple(row)) for row in rows]
 
     def delete_item(self, tenant_id: str, conversation_id: str, item_id: str) -> bool:
         cursor = self._db.execute(
