@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from chatseal.crypto.aead import NONCE_BYTES, TAG_BYTES, DataKey
@@ -109,10 +109,12 @@ def open_records(
     """
     prefix = _conversation_prefix(tenant, conversation)
     field_bytes = _lp(field)
-    pack = _POSITION.pack
     header_size = _HEADER.size
     body = header_size + NONCE_BYTES
     bases: dict[bytes, bytes] = {}
+    # The AD's tail, lp(item) ‖ lp(field) ‖ position, packed in one call per record with a struct
+    # per item-id length (one or two per page): a quarter of the cost of joining five parts.
+    tails: dict[int, Callable[..., bytes]] = {}
     parts = []
     try:
         for item, position, record in records:
@@ -124,9 +126,11 @@ def open_records(
             elif len(record) < MIN_RECORD_BYTES:
                 raise IntegrityError
             item_bytes = item.encode("utf-8")
-            ad = b"".join(
-                (base, len(item_bytes).to_bytes(2, "big"), item_bytes, field_bytes, pack(position))
-            )
+            size = len(item_bytes)
+            tail = tails.get(size)
+            if tail is None:
+                tail = tails[size] = struct.Struct(f">H{size}s{len(field_bytes)}sQ").pack
+            ad = base + tail(size, item_bytes, field_bytes, position)
             parts.append((record[header_size:body], record[body:], ad))
     except (struct.error, TypeError, AttributeError, OverflowError):
         # An address or record read back from a tampered row (NULL, text, out of range).
