@@ -19,7 +19,8 @@ def open_audit_storage(store: Store) -> tuple[TreeStorage, AuditQueue]:
     """Return the tree storage and queue on `store.audit_connection()`."""
     connection: Any = store.audit_connection()
     if isinstance(connection, sqlite3.Connection):
-        return SqliteTreeStorage(connection), SqliteQueue(connection)
+        lock = getattr(store, "writer_lock", None)
+        return SqliteTreeStorage(connection, writer_lock=lock), SqliteQueue(connection)
     if type(connection).__module__.startswith("psycopg"):
         from chatseal.audit.postgres_storage import PostgresQueue, PostgresTreeStorage
 

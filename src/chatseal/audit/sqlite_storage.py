@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from chatseal.audit.merkle import NodeKey
 from chatseal.audit.storage import QueuedEvent
@@ -39,9 +40,18 @@ class SqliteTreeStorage:
     transaction, e.g. the store's own.
     """
 
-    def __init__(self, conn: sqlite3.Connection, *, autocommit: bool = True) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        autocommit: bool = True,
+        writer_lock: AbstractContextManager[Any] | None = None,
+    ) -> None:
         self._db = conn
         self._autocommit = autocommit
+        # The store's in-process writer lock: the sequencer queues behind request writers on it
+        # instead of meeting them in SQLite's busy handler, which sleeps (chatseal.store.sqlite).
+        self._writer_lock = writer_lock or nullcontext()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -49,14 +59,15 @@ class SqliteTreeStorage:
         if not self._autocommit:
             yield
             return
-        if not self._db.in_transaction:
-            self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.rollback()
-            raise
-        self._db.commit()
+        with self._writer_lock:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.rollback()
+                raise
+            self._db.commit()
 
     def size(self) -> int:
         """Return max(idx) + 1: a deleted tail row shows as a shorter log."""
