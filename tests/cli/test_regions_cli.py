@@ -229,3 +229,28 @@ def test_single_region_home_is_unchanged(tmp_path: Path) -> None:
     assert "region" not in json.loads(run("tenant", "list")[1])[0]
     code, out, _ = run("conversations", "create", "--tenant", "acme", "--message", "hi")
     assert code == 0 and json.loads(out)["object"] == "conversation"
+
+
+def test_key_and_audit_commands_use_the_region(regional: Regional) -> None:
+    """`keys rotate --tenant` rotates the KEK in the tenant's region's key backend; `audit
+    --region` reads and signs that region's own log, under its own key."""
+    run, ok = regional.run, regional.ok
+    ok("tenant", "create", "acme", "--region", "eu")
+    ok("conversations", "create", "--tenant", "acme", "--message", "hi")
+    rotated = ok("keys", "rotate", "--tenant", "acme")
+    assert rotated["primary_version"] == 2, rotated
+    status = ok("keys", "status", "--tenant", "acme", "--json")
+    assert status[0]["primary_version"] == 2, status
+    rewrapped = ok("keys", "rewrap", "--tenant", "acme", "--quiet")
+    assert rewrapped["rewrapped"] >= 1, rewrapped
+
+    code, eu_key, err = run("audit", "vkey", "--region", "eu")
+    assert code == 0, err
+    code, default_key, err = run("audit", "vkey")
+    assert code == 0, err
+    assert eu_key.strip() != default_key.strip()
+    code, out, err = run("audit", "verify", "--region", "eu", "--json")
+    assert code == 0, err
+    assert json.loads(out)["tree_size"] >= 3  # tenant, conversation and key events of acme
+    code, _, err = run("audit", "verify", "--region", "mars")
+    assert code == 1 and "no region named 'mars'" in err

@@ -15,11 +15,22 @@ from chatseal.errors import ChatSealError, ConfigError, InvalidRequest
 from chatseal.service import ChatSeal
 from chatseal.service.audit_trail import AuditTrail
 from chatseal.service.reconcile import audit_report
+from chatseal.service.regions import DEFAULT_REGION, RegionRouter
+
+region_option = click.option(
+    "--region",
+    default=DEFAULT_REGION,
+    show_default=True,
+    help="The region whose log to use: each region keeps its own (docs/deployment.md).",
+)
 
 
-def _open(home: str) -> tuple[ChatSeal, AuditTrail]:
+def _open(home: str, region: str = DEFAULT_REGION) -> tuple[ChatSeal, AuditTrail]:
     # The audit commands must work on a log that fails the start-up check: they investigate it.
-    seal = ChatSeal.open(home, check_audit=False)
+    if region == DEFAULT_REGION:
+        seal = ChatSeal.open(home, check_audit=False)
+    else:
+        seal = RegionRouter.open(home, check_audit=False).seal(region)
     if seal.audit is None:
         seal.close()
         raise ConfigError("the audit log is disabled in this home's configuration")
@@ -33,12 +44,13 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@region_option
 @home_option
 @clean_errors
-def verify(as_json: bool, home: str) -> None:
+def verify(as_json: bool, region: str, home: str) -> None:
     """Recompute the tree, check every checkpoint and signature, and reconcile the store with
     the log. Exit 0 only when all of it holds."""
-    seal, _ = _open(home)
+    seal, _ = _open(home, region)
     try:
         summary = audit_report(seal)
     finally:
@@ -61,11 +73,12 @@ def verify(as_json: bool, home: str) -> None:
 
 
 @audit_group.command("checkpoint")
+@region_option
 @home_option
 @clean_errors
-def checkpoint(home: str) -> None:
+def checkpoint(region: str, home: str) -> None:
     """Integrate queued events and sign a checkpoint now; prints the signed note."""
-    seal, audit = _open(home)
+    seal, audit = _open(home, region)
     with seal:
         click.echo(audit.checkpoint(), nl=False)
 
@@ -75,11 +88,12 @@ def checkpoint(home: str) -> None:
 @click.option(
     "--size", type=click.IntRange(min=1), default=None, help="Tree size (default: latest)."
 )
+@region_option
 @home_option
 @clean_errors
-def prove(index: int, size: int | None, home: str) -> None:
+def prove(index: int, size: int | None, region: str, home: str) -> None:
     """Print a C2SP tlog-proof receipt that entry INDEX is in the log."""
-    seal, audit = _open(home)
+    seal, audit = _open(home, region)
     with seal:
         if size is None:
             note = audit.checkpoint()
@@ -100,11 +114,12 @@ def prove(index: int, size: int | None, home: str) -> None:
 
 @audit_group.command("export")
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Directory to write.")
+@region_option
 @home_option
 @clean_errors
-def export(out: str, home: str) -> None:
+def export(out: str, region: str, home: str) -> None:
     """Write the log as C2SP tlog-tiles (tiles, entry bundles, checkpoint) under --out."""
-    seal, audit = _open(home)
+    seal, audit = _open(home, region)
     with seal:
         note = audit.checkpoint()
         written = export_tiles(audit.tree, note, Path(out))
@@ -112,22 +127,24 @@ def export(out: str, home: str) -> None:
 
 
 @audit_group.command("vkey")
+@region_option
 @home_option
 @clean_errors
-def vkey(home: str) -> None:
+def vkey(region: str, home: str) -> None:
     """Print the checkpoint verifier key in C2SP vkey form."""
-    seal, audit = _open(home)
+    seal, audit = _open(home, region)
     with seal:
         click.echo(audit.verifier.vkey())
 
 
 @audit_group.command("acknowledge")
 @click.option("--reason", required=True, help="What the investigation found (kept in the log).")
+@region_option
 @home_option
 @clean_errors
-def acknowledge(reason: str, home: str) -> None:
+def acknowledge(reason: str, region: str, home: str) -> None:
     """After investigating a failed start-up check, accept the log as it is (an audit event)."""
-    seal, audit = _open(home)
+    seal, audit = _open(home, region)
     with seal:
         moved = audit.acknowledge_rollback(reason)
     if moved:

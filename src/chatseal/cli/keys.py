@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from chatseal.cli.common import clean_errors, emit, home_option, open_seal
+from chatseal.cli.common import clean_errors, emit, home_option, open_seal, open_seal_for
 from chatseal.model import Principal
 from chatseal.service.access import ANY_TENANT, KEY_ADMIN
 from chatseal.service.keyops import KeyOps, RewrapProgress
@@ -59,8 +59,13 @@ tenant_option = click.option("--tenant", required=True, help="Tenant name.")
 
 
 @contextmanager
-def _ops(home: str) -> Iterator[KeyOps]:
-    with open_seal(home) as seal:
+def _ops(home: str, tenant: str | None) -> Iterator[KeyOps]:
+    """The key operations of the tenant's region (of the default region without a tenant)."""
+    if tenant is None:
+        with open_seal(home) as seal:
+            yield seal.key_ops
+        return
+    with open_seal_for(home, tenant) as seal:
         yield seal.key_ops
 
 
@@ -86,12 +91,12 @@ Bar = Callable[[RewrapProgress], None]
 
 
 def _with_bar(
-    home: str, quiet: bool, job: Callable[[KeyOps, Bar | None], dict[str, Any]]
+    home: str, tenant: str, quiet: bool, job: Callable[[KeyOps, Bar | None], dict[str, Any]]
 ) -> dict[str, Any]:
     """Run a batched key job with a progress bar on stderr (none with --quiet)."""
     update, close = _bar_callback()
     try:
-        with _ops(home) as ops:
+        with _ops(home, tenant) as ops:
             return job(ops, None if quiet else update)
     finally:
         close()
@@ -141,7 +146,7 @@ def rotate(
     home: str,
 ) -> None:  # fmt: skip
     """Make a new KEK version primary (then run 'keys rewrap')."""
-    with _ops(home) as ops:
+    with _ops(home, tenant) as ops:
         info = ops.rotate(_principal(tenant, subject, as_roles), tenant)
     _show({**info.to_dict(), "tenant": tenant}, fmt, as_json)
 
@@ -160,7 +165,10 @@ def rewrap(
     """Move every data key to the primary version; safe to kill and run again."""
     who = _principal(tenant, subject, as_roles)
     result = _with_bar(
-        home, quiet, lambda ops, bar: ops.rewrap(who, tenant, batch_size=batch_size, progress=bar)
+        home,
+        tenant,
+        quiet,
+        lambda ops, bar: ops.rewrap(who, tenant, batch_size=batch_size, progress=bar),
     )
     _show(result, fmt, as_json)
 
@@ -177,7 +185,7 @@ def retire(
     as_roles: tuple[str, ...], subject: str | None, home: str,
 ) -> None:  # fmt: skip
     """Refuse to unwrap under versions below --min-version (fails closed)."""
-    with _ops(home) as ops:
+    with _ops(home, tenant) as ops:
         info = ops.retire(_principal(tenant, subject, as_roles), tenant, min_version, force=force)
     _show({**info.to_dict(), "tenant": tenant}, fmt, as_json)
 
@@ -194,7 +202,7 @@ def destroy(
     as_roles: tuple[str, ...], subject: str | None, home: str,
 ) -> None:  # fmt: skip
     """Destroy one KEK version after its rewrap (the whole key: 'chatseal tenant delete')."""
-    with _ops(home) as ops:
+    with _ops(home, tenant) as ops:
         info = ops.destroy(_principal(tenant, subject, as_roles), tenant, version, force=force)
     _show({**info.to_dict(), "tenant": tenant}, fmt, as_json)
 
@@ -213,7 +221,10 @@ def shred(
     """Shred epoch: rotate, rewrap every survivor, destroy every older version."""
     who = _principal(tenant, subject, as_roles)
     result = _with_bar(
-        home, quiet, lambda ops, bar: ops.shred(who, tenant, batch_size=batch_size, progress=bar)
+        home,
+        tenant,
+        quiet,
+        lambda ops, bar: ops.shred(who, tenant, batch_size=batch_size, progress=bar),
     )
     _show(result, fmt, as_json)
 
@@ -247,7 +258,7 @@ def status(
     subject: str | None, home: str,
 ) -> None:  # fmt: skip
     """Versions, ages, data keys per version, overdue rotation and rewrap progress."""
-    with _ops(home) as ops:
+    with _ops(home, tenant) as ops:
         report = ops.status(_principal(tenant, subject, as_roles), tenant)
     chosen = "json" if as_json else fmt or "table"
     emit(report if chosen == "json" else _status_rows(report), chosen)
@@ -266,7 +277,7 @@ def reencrypt(
     as_roles: tuple[str, ...], subject: str | None, home: str,
 ) -> None:  # fmt: skip
     """Give CONVERSATION_ID new data keys and re-seal its items (suspected DEK compromise)."""
-    with _ops(home) as ops:
+    with _ops(home, tenant) as ops:
         result = ops.reencrypt(_principal(tenant, subject, as_roles), tenant, conversation_id)
     _show(result, fmt, as_json)
 
