@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 import pytest
@@ -53,7 +52,7 @@ def test_any_bound_field_changed_fails(change: dict[str, object]) -> None:
     """A record moved to another tenant, conversation, item, position or field fails to open."""
     record = seal_record(KEY, 1, ADDRESS, b"hello")
     with pytest.raises(IntegrityError):
-        open_record(KEY, dataclasses.replace(ADDRESS, **change), record)  # type: ignore[arg-type]
+        open_record(KEY, ADDRESS._replace(**change), record)  # type: ignore[arg-type]
 
 
 def test_length_prefixes_keep_addresses_apart() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import struct
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chatseal.crypto.aead import NONCE_BYTES, TAG_BYTES, DataKey
 from chatseal.errors import IntegrityError
@@ -31,9 +31,9 @@ _DOMAIN = b"chatseal.record"
 MIN_RECORD_BYTES = _HEADER.size + NONCE_BYTES + TAG_BYTES
 
 
-@dataclass(frozen=True, slots=True)
-class RecordAddress:
-    """Where a record lives: every field is bound into its associated data."""
+class RecordAddress(NamedTuple):
+    """Where a record lives: every field is bound into its associated data (a named tuple: one
+    is built for every record sealed)."""
 
     tenant: str
     conversation: str

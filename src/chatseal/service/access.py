@@ -6,8 +6,7 @@ built-in fallback with the same role names, used when no policy engine is config
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from chatseal.model import Principal
 
@@ -19,21 +18,22 @@ ANY_TENANT = "*"
 CLASSIFICATION_RANK = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 
 
-@dataclass(frozen=True)
-class Resource:
-    """What an action is about. `owned` says whether the principal owns it."""
+class Resource(NamedTuple):
+    """What an action is about. `owned` says whether the principal owns it.
+
+    Named tuples (here and for `Decision`): built and hashed on every request, in C.
+    """
 
     kind: str
     tenant: str
     id: str | None = None
     classification: str = "internal"
     owned: bool = False
-    consents: frozenset[str] = field(default_factory=frozenset)
+    consents: frozenset[str] = frozenset()
     item_role: str | None = None
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """Allowed or not; `visible` says whether the principal may learn the resource exists."""
 
     allowed: bool

@@ -7,9 +7,9 @@ from __future__ import annotations
 import hmac
 import operator
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from chatseal.crypto import DataKey, RecordAddress, open_records
@@ -123,18 +123,17 @@ class Session:
         if data is not None:
             tx.enqueue_audit(data)
 
-    @contextmanager
-    def guard(self, action: str, **resource: str | int) -> Iterator[None]:
+    def guard(self, action: str, **resource: str | int) -> _Guard:
         """Record a denial (not found or forbidden) in its own transaction, then re-raise."""
         self._decision = None
-        try:
-            yield
-        except (NotFound, PermissionDenied) as exc:
-            reason = self._decision.reason if self._decision else "not-found"
-            data = self.event("access.decision", action, resource, allowed=False, reason=reason)
-            if data is not None and self.seal.audit is not None:
-                self.seal.audit.record_now(data)
-            raise exc from None
+        return _Guard(self, action, resource)
+
+    def record_denial(self, action: str, resource: dict[str, str | int]) -> None:
+        """Queue the event of a denied request in its own transaction (its change rolled back)."""
+        reason = self._decision.reason if self._decision else "not-found"
+        data = self.event("access.decision", action, resource, allowed=False, reason=reason)
+        if data is not None and self.seal.audit is not None:
+            self.seal.audit.record_now(data)
 
     # -- shared steps --------------------------------------------------------------------
 
@@ -315,6 +314,30 @@ class Session:
             normalise_item(raw, self.seal.ids.new, param=f"{param}[{i}]")
             for i, raw in enumerate(items)
         ]
+
+
+class _Guard:
+    """`Session.guard`: a class, not a generator, since every request passes through it."""
+
+    __slots__ = ("_action", "_resource", "_session")
+
+    def __init__(self, session: Session, action: str, resource: dict[str, str | int]) -> None:
+        self._session = session
+        self._action = action
+        self._resource = resource
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc is not None and isinstance(exc, NotFound | PermissionDenied):
+            self._session.record_denial(self._action, self._resource)
+            raise exc from None
 
 
 class Conversations:
