@@ -68,7 +68,14 @@ class Sequencer:
         self._last_time = self.clock.now()
 
     def integrate(self) -> int:
-        """Move every queued event into the tree, batch by batch; return how many moved."""
+        """Move every event queued (committed) so far into the tree; return how many moved.
+
+        One transaction per `batch_size` events: a short batch held every event committed when
+        it was read, so the call ends there. Events that commit meanwhile wait for the next
+        call instead of starting a transaction of their own: under a steady stream of writers,
+        looping until the queue looks empty would commit (and fsync) about once per event, as
+        often as the writers themselves.
+        """
         moved = 0
         while True:
             try:
@@ -82,6 +89,8 @@ class Sequencer:
                 self.tree.invalidate()
                 raise
             moved += len(batch)
+            if len(batch) < self.batch_size:
+                return moved
 
     def _last_signed_size(self) -> int:
         latest = self.tree.storage.latest_checkpoint()
