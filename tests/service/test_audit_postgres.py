@@ -7,8 +7,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
+from psycopg import errors as pg_errors
 
 from chatseal.audit.events import parse_event
 from chatseal.audit.postgres_storage import PostgresQueue, PostgresTreeStorage
@@ -18,6 +21,7 @@ from chatseal.service import ChatSeal
 from chatseal.service.audit_trail import AuditTrail
 from chatseal.service.reconcile import reconcile
 from service.pgseal import fresh_database, pg_seal
+from store import pg
 
 CANARY = "CANARY-pg-audit-77c1"
 
@@ -73,6 +77,25 @@ def test_operations_leave_their_events(seal: ChatSeal, alice: Principal, bob: Pr
     assert reconcile(seal.store, all_leaves).ok
 
 
+def test_a_read_whose_event_cannot_be_queued_returns_nothing(
+    seal: ChatSeal, alice: Principal
+) -> None:
+    """Fail closed: the read's event travels with its COMMIT; if it cannot be written, the read
+    raises instead of returning the items."""
+    a = seal.session(alice)
+    conv = a.conversations.create(items=[{"role": "user", "content": CANARY}])
+    owner_url = pg.with_database(pg.require_env(pg.ADMIN_URL), urlsplit(seal.store.url).path[1:])
+    with psycopg.connect(owner_url, autocommit=True) as owner:
+        owner.execute("REVOKE INSERT ON chatseal.audit_queue FROM chatseal_app")
+        try:
+            with pytest.raises(pg_errors.InsufficientPrivilege):
+                a.conversations.items.list(conv.id)
+        finally:
+            owner.execute("GRANT INSERT ON chatseal.audit_queue TO chatseal_app")
+    page = a.conversations.items.list(conv.id).data
+    assert [i["content"][0]["text"] for i in page] == [CANARY]
+
+
 def test_late_commit_of_a_lower_seq_is_not_dropped(seal: ChatSeal) -> None:
     """An event whose lower seq commits after a higher one was integrated still reaches the tree."""
     assert seal.audit is not None
@@ -80,7 +103,10 @@ def test_late_commit_of_a_lower_seq_is_not_dropped(seal: ChatSeal) -> None:
     before = seal.audit.tree.size
     with ExitStack() as stack:
         slow = stack.enter_context(seal.store.transaction(write=True))
-        slow.enqueue_audit(b'{"late":1}')  # takes the lower seq, commits last
+        slow.enqueue_audit(b'{"late":1}')
+        # The queued INSERT goes with the transaction's next statement: send it now, so it takes
+        # the lower seq while its transaction stays open, to commit last.
+        slow.list_tenants()
         with seal.store.transaction(write=True) as fast:
             fast.enqueue_audit(b'{"early":1}')
         assert seal.audit.sequencer.integrate() == 1

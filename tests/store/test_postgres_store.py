@@ -195,6 +195,39 @@ def test_many_workers_append_to_one_conversation(
     assert [r.position for r in rows] == list(range(16 * rounds))
 
 
+def test_a_queued_write_that_fails_rolls_back_its_transaction(app_store: PostgresStore) -> None:
+    """Item and audit inserts travel with the next statement or with COMMIT: when one fails,
+    that statement or the COMMIT fails, and nothing of the transaction stays."""
+    seed(app_store, "ta", "c1", items=1)
+
+    def fail_at_commit() -> None:
+        with app_store.transaction(write=True) as tx:
+            tx.enqueue_audit(b"lost at commit")
+            tx.insert_items([item("ta", "c1", 1)])
+            tx.insert_items([item("ta", "c1", 0)])  # position 0 is taken: fails with COMMIT
+
+    with pytest.raises(Conflict):
+        fail_at_commit()
+
+    def fail_at_next_statement() -> None:
+        with app_store.transaction(write=True) as tx:
+            tx.enqueue_audit(b"lost at the next statement")
+            tx.insert_items([item("ta", "c1", 0)])
+            with pytest.raises(Conflict):
+                tx.get_conversation("ta", "c1")
+
+    with pytest.raises(Conflict):  # and COMMIT then says the transaction failed
+        fail_at_next_statement()
+    with app_store.transaction() as tx:
+        rows = tx.list_items("ta", "c1", after_position=None, limit=10, descending=False)
+    assert [r.position for r in rows] == [0]
+    conn = app_store.audit_connection()
+    try:
+        assert conn.execute("SELECT count(*) FROM chatseal.audit_queue").fetchone() == (0,)
+    finally:
+        conn.close()
+
+
 def test_audit_events_commit_and_roll_back_with_the_change(
     app_store: PostgresStore, pg_database: str
 ) -> None:

@@ -8,7 +8,8 @@ any tenant is known (a tenant by name, an OAuth2 client by id) go through read-o
 DEFINER functions of the schema owner.
 
 Connections run in autocommit mode and the transaction sends BEGIN itself, together with the
-tenant setting, in one round trip.
+tenant setting and its first statement, in one pipeline (one round trip; see `postgres_tx`).
+Statements are prepared on a connection's first use of them.
 
 URL: `postgresql://user@host:port/db?pool_min_size=1&pool_max_size=10&pool_timeout=10`; the
 pool_* parameters are ours, every other parameter goes to libpq. Give the password through
@@ -96,7 +97,11 @@ class PostgresStore:
             min_size=int(pool["pool_min_size"]),
             max_size=int(pool["pool_max_size"]),
             timeout=pool["pool_timeout"],
-            kwargs={"autocommit": True},
+            # Every statement is prepared on its first run on a connection (psycopg waits for
+            # 5 by default): a pooled connection may see a statement only every pool_max_size
+            # calls, and planning a statement under row-level security costs more than running
+            # it (~0.3 ms against ~0.1 ms for the append's position-and-keys query).
+            kwargs={"autocommit": True, "prepare_threshold": 0},
             name="chatseal-store",
             open=False,
         )
@@ -148,8 +153,8 @@ class PostgresStore:
                     # DEFINER lookups would run as superuser: migrate as the owner role.
                     raise ConfigError("run migrations as the schema owner role, not a superuser")
                 for version, script in pending:
-                    # No parameters: sent as one simple query holding many statements.
-                    conn.execute(script.encode("utf-8"))
+                    # No parameters, not prepared: one simple query holding many statements.
+                    conn.execute(script.encode("utf-8"), prepare=False)
                     conn.execute(
                         "INSERT INTO chatseal.schema_version (version) VALUES (%s)", (version,)
                     )

@@ -4,11 +4,21 @@ A transaction begins lazily, with its first call, and sets `chatseal.tenant` (tr
 `set_config(..., true)`, the function form of SET LOCAL) from that call's tenant_id before its
 statement runs; a later call for another tenant switches the setting. The policies of
 migrations/postgres/0001 let each statement see that tenant's rows only.
+
+Round trips, not the server, are most of a short transaction's time, so statements travel
+together in psycopg's pipeline mode (libpq pipeline: statements sent back to back, results read
+after one Sync):
+
+- BEGIN and the tenant setting go with the transaction's first statement;
+- writes whose result nobody reads (`enqueue_audit`, `insert_items`) wait in the transaction and
+  go with its next statement, or with COMMIT. They run in the order they were made, before that
+  statement, in the same transaction: a failure among them fails the statement or the COMMIT they
+  travel with, and the whole transaction rolls back. So an append is two round trips (lock and
+  read; write and commit) and an audited read's event costs no round trip of its own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -35,15 +45,18 @@ _INSERT_ITEM = (
     f"INSERT INTO chatseal.items ({_ITEM_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
 )
 # The first free position of a conversation beside each of its data keys (one row with NULL key
-# columns when it has none).
+# columns when it has none). The last position is one backward step on the primary key: under
+# row-level security the planner does not turn max(position) into that, and would read every
+# item of the conversation on every append.
 _NEXT_POSITION_AND_KEYS = (
-    f"SELECT n.next, {_KEY_SELECT} FROM (SELECT coalesce(max(position), -1) + 1 AS next "
-    "FROM chatseal.items WHERE tenant_id = %s AND conversation_id = %s) AS n "
+    f"SELECT n.next, {_KEY_SELECT} FROM (SELECT coalesce((SELECT position FROM chatseal.items "
+    "WHERE tenant_id = %s AND conversation_id = %s ORDER BY position DESC LIMIT 1), -1) + 1 "
+    "AS next) AS n "
     "LEFT JOIN chatseal.data_keys AS k ON k.tenant_id = %s AND k.conversation_id = %s "
     "ORDER BY k.namespace"
 )
-# Tenant ids that may be written into SQL text as a literal: nothing that can end a string.
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
+_SET_TENANT = "SELECT set_config('chatseal.tenant', %s, true)"
+_INSERT_AUDIT = "INSERT INTO chatseal.audit_queue (data) VALUES (%s)"
 
 
 @contextmanager
@@ -62,46 +75,60 @@ def mapped() -> Iterator[None]:
 class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
     """The StoreTx of one pooled connection; sets the RLS tenant before each tenant's first use."""
 
-    __slots__ = ("_begun", "_conn", "_tenant", "_write")
+    __slots__ = ("_begun", "_conn", "_queued", "_tenant", "_write")
 
     def __init__(self, conn: psycopg.Connection[Any], *, write: bool) -> None:
         self._conn = conn
         self._write = write
         self._begun = False
         self._tenant: str | None = None
+        # Statements not sent yet, in order: the prelude, then writes nobody reads the result of.
+        self._queued: list[tuple[Any, Sequence[Any]]] = []
 
     def _prelude(self, tenant_id: str | None) -> None:
-        """BEGIN lazily and point chatseal.tenant at this tenant, transaction-locally."""
+        """Queue BEGIN (first call) and chatseal.tenant for this tenant, transaction-locally."""
         if not self._begun:
-            begin = b"BEGIN" if self._write else b"BEGIN READ ONLY"
-            if tenant_id is not None and _PLAIN_ID.fullmatch(tenant_id):
-                # Without parameters psycopg uses the simple query protocol, which carries both
-                # statements in one round trip. Only ids of safe characters are spliced in.
-                prelude = b"%s; SELECT set_config('chatseal.tenant', '%s', true)"
-                self._conn.execute(prelude % (begin, tenant_id.encode("ascii")))
-                self._begun, self._tenant = True, tenant_id
-                return
-            self._conn.execute(begin)
+            self._queued.append((b"BEGIN" if self._write else b"BEGIN READ ONLY", ()))
             self._begun = True
         if tenant_id is not None and tenant_id != self._tenant:
-            # set_config(..., true) is SET LOCAL: it ends with the transaction.
-            self._conn.execute("SELECT set_config('chatseal.tenant', %s, true)", (tenant_id,))
+            # set_config(..., true) is SET LOCAL: it ends with the transaction. Queued before the
+            # statement it guards, so that statement runs under it whatever travels with it.
+            self._queued.append((_SET_TENANT, (tenant_id,)))
             self._tenant = tenant_id
+
+    def _send_queued(self) -> None:
+        """Send the queued statements (inside a pipeline: no round trip of their own)."""
+        queued, self._queued = self._queued, []
+        for query, args in queued:
+            self._conn.execute(query, args)
+
+    def _defer(self, tenant_id: str | None, query: Any, args: Sequence[Any]) -> None:
+        """Queue a write whose result nobody reads; it goes with the next statement or COMMIT."""
+        self._prelude(tenant_id)
+        self._queued.append((query, args))
 
     @contextmanager
     def _batch(self, tenant_id: str | None) -> Iterator[psycopg.Connection[Any]]:
-        """Pipeline the statements of the block (one round trip), after the prelude."""
+        """Pipeline the queued statements and those of the block: one round trip."""
         with mapped():
             self._prelude(tenant_id)
             with self._conn.pipeline():
+                self._send_queued()
                 yield self._conn
 
     def _run(
-        self, tenant_id: str | None, query: Any, args: Sequence[Any] = ()
+        self, tenant_id: str | None, query: Any, args: Sequence[Any] = (), *, binary: bool = False
     ) -> psycopg.Cursor[Any]:
+        """Run one statement after the queued ones; `binary` asks for binary results (sealed
+        bytea comes as its bytes, not twice as many hex digits to encode and parse)."""
         with mapped():
             self._prelude(tenant_id)
-            return self._conn.execute(query, args)
+            if not self._queued:
+                return self._conn.execute(query, args, binary=binary)
+            with self._conn.pipeline():
+                self._send_queued()
+                # Leaving the block syncs and reads every result before the cursor is returned.
+                return self._conn.execute(query, args, binary=binary)
 
     def _run_many(self, tenant_id: str, query: Any, rows: Sequence[Sequence[Any]]) -> int:
         """Run one statement per row (pipelined by psycopg); return the rows affected in all."""
@@ -115,11 +142,14 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
         return cursor.rowcount
 
     def finish(self, *, commit: bool) -> None:
-        """Commit or roll back what was begun; a rollback never raises."""
+        """Commit (with the writes still queued) or roll back what was begun; a rollback never
+        raises."""
         if not self._begun:
             return
         if not commit:
+            self._queued.clear()
             # On a broken connection the pool discards it and the server rolls back by itself.
+            # A BEGIN that never left the queue leaves the connection idle: nothing to do then.
             with suppress(psycopg.Error):
                 self._conn.rollback()
             return
@@ -128,7 +158,19 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
             self.finish(commit=False)
             raise Conflict("the transaction failed earlier and was rolled back")
         with mapped():
-            self._conn.commit()
+            if not self._queued:
+                self._conn.commit()
+                return
+            try:
+                with self._conn.pipeline():
+                    self._send_queued()
+                    self._conn.execute(b"COMMIT")
+            except BaseException:
+                # A queued write failed, so the server skipped the COMMIT after it: the
+                # transaction is aborted. End it; the failure goes to the caller.
+                with suppress(psycopg.Error):
+                    self._conn.rollback()
+                raise
 
     # tenants
     def insert_tenant(self, row: TenantRow) -> None:
@@ -189,7 +231,9 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
 
     # the audit log
     def enqueue_audit(self, data: bytes) -> None:
-        self._run(None, "INSERT INTO chatseal.audit_queue (data) VALUES (%s)", (data,))
+        # Sent with the next statement or with COMMIT: in this transaction, no round trip of its
+        # own. Fail-closed all the same, since a failed INSERT fails what it travels with.
+        self._defer(None, _INSERT_AUDIT, (data,))
 
     def conversation_item_counts(self, tenant_id: str) -> dict[str, int]:
         rows = self._run(
@@ -284,6 +328,7 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
             "ON k.tenant_id = c.tenant_id AND k.conversation_id = c.conversation_id "
             "WHERE c.tenant_id = %s AND c.conversation_id = %s ORDER BY k.namespace",
             (tenant_id, conversation_id),
+            binary=True,
         ).fetchall()
         if not rows:
             return None
@@ -427,8 +472,9 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
                 f"SELECT {_CONV_COLUMNS} FROM chatseal.conversations "
                 "WHERE tenant_id = %s AND conversation_id = %s FOR UPDATE",
                 args,
+                binary=True,
             )
-            tail = conn.execute(_NEXT_POSITION_AND_KEYS, args * 2)
+            tail = conn.execute(_NEXT_POSITION_AND_KEYS, args * 2, binary=True)
         row, rest = locked.fetchone(), tail.fetchall()
         if row is None or not rest:
             return None
@@ -436,14 +482,13 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
         return ConversationRow(*row), int(rest[0][0]), keys
 
     def insert_items(self, rows: Sequence[ItemRow]) -> None:
-        start = 0
-        while start < len(rows):
-            # One executemany (pipelined by psycopg) per run of rows of the same tenant.
-            tenant_id = rows[start].tenant_id
-            end = start
-            while end < len(rows) and rows[end].tenant_id == tenant_id:
-                end += 1
-            batch = [
+        # Queued (see the module docstring): a duplicate surfaces as Conflict from the next
+        # statement or the COMMIT, and the transaction rolls back as it would have here.
+        for r in rows:
+            # _defer switches chatseal.tenant whenever a row's tenant differs from the last.
+            self._defer(
+                r.tenant_id,
+                _INSERT_ITEM,
                 (
                     r.tenant_id,
                     r.conversation_id,
@@ -453,11 +498,8 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
                     r.role,
                     r.created_at,
                     r.sealed,
-                )
-                for r in rows[start:end]
-            ]
-            self._run_many(tenant_id, _INSERT_ITEM, batch)
-            start = end
+                ),
+            )
 
     def item_position(self, tenant_id: str, conversation_id: str, item_id: str) -> int | None:
         row = self._run(
@@ -474,6 +516,7 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
             f"SELECT {_ITEM_COLUMNS} FROM chatseal.items "
             "WHERE tenant_id = %s AND item_id = %s AND conversation_id = %s",
             (tenant_id, item_id, conversation_id),
+            binary=True,
         ).fetchone()
         return ItemRow(*row) if row else None
 
@@ -495,8 +538,10 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
             f"SELECT {_PAGE_COLUMNS} FROM chatseal.items WHERE tenant_id = %s "
             f"AND conversation_id = %s AND position {op} %s ORDER BY position {order} LIMIT %s",
             (tenant_id, conversation_id, bound, limit),
+            binary=True,
         ).fetchall()
-        return [ItemRow(tenant_id, conversation_id, *row) for row in rows]
+        make, where = ItemRow._make, (tenant_id, conversation_id)
+        return [make(where + tuple(row)) for row in rows]
 
     def delete_item(self, tenant_id: str, conversation_id: str, item_id: str) -> bool:
         cursor = self._run(
