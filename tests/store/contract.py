@@ -471,6 +471,36 @@ class StoreContract(MinimisationContract, PolicyContract):
         assert positions(0, 10, True) == []
         assert positions(-1, 1, False) == [0]
 
+    def test_read_page(self, store: Store) -> None:
+        """One call reads the conversation, its keys and a page after an item, either way."""
+        seed(store, "ta", "c1", items=6)
+        seed(store, "tb", "c1", items=2)
+        with store.transaction(write=True) as tx:
+            assert tx.delete_item("ta", "c1", "c1-i2") is True
+
+        def page(after: str | None, limit: int, descending: bool) -> tuple[list[int], bool]:
+            with store.transaction() as tx:
+                read = tx.read_page(
+                    "ta", "c1", after_item=after, limit=limit, descending=descending
+                )
+            assert read is not None
+            assert read.conversation == conversation("ta", "c1")
+            assert sorted(k.namespace for k in read.keys) == ["content", "prompts"]
+            assert all(r == item("ta", "c1", r.position) for r in read.items)
+            return [r.position for r in read.items], read.after_found
+
+        assert page(None, 10, False) == ([0, 1, 3, 4, 5], True)
+        assert page(None, 2, True) == ([5, 4], True)
+        assert page("c1-i1", 2, False) == ([3, 4], True)
+        assert page("c1-i4", 10, True) == ([3, 1, 0], True)
+        assert page("c1-i5", 10, False) == ([], True)
+        assert page("c1-i2", 10, False) == ([], False)  # deleted: not in the conversation
+        assert page("c9-i1", 10, True) == ([], False)
+        with store.transaction() as tx:
+            assert tx.read_page("ta", "c9", after_item=None, limit=5, descending=True) is None
+            # Another tenant's conversation of the same id is not this tenant's.
+            assert tx.read_page("tc", "c1", after_item=None, limit=5, descending=True) is None
+
     def test_items_round_trip(self, store: Store) -> None:
         """Every byte of a sealed item and a missing role come back unchanged."""
         seed(store, "ta", "c1")

@@ -31,7 +31,6 @@ from chatseal.service.sealing import (
     PROMPTS,
     data_key_context,
     open_json,
-    owner_tag,
     parse_json_many,
     seal_json,
 )
@@ -84,7 +83,6 @@ class Session:
         self.principal = principal
         self.request_id = request_id or f"req_{os.urandom(12).hex()}"
         self.conversations = Conversations(self)
-        self._owner_tag: tuple[str, bytes] | None = None
         self._actor: dict[str, Any] | None = None
         self._decision: Decision | None = None
 
@@ -142,13 +140,8 @@ class Session:
         return self.seal.tenant_keys(self.principal.tenant, tx)
 
     def my_owner_tag(self, tenant: TenantKeys) -> bytes:
-        """The principal's owner tag in its tenant (computed once per session)."""
-        if self._owner_tag is None or self._owner_tag[0] != tenant.row.tenant_id:
-            self._owner_tag = (
-                tenant.row.tenant_id,
-                owner_tag(tenant.index_key, self.principal.subject),
-            )
-        return self._owner_tag[1]
+        """The principal's owner tag in its tenant."""
+        return tenant.owner_tag(self.principal.subject)
 
     def resource(self, tenant: TenantKeys, row: ConversationRow) -> Resource:
         """Describe a conversation for the decision point."""
@@ -581,22 +574,30 @@ class Items:
         _ = include  # items are stored whole, so every includable field is already present
         with s.guard("item.read", conversation=conversation_id), s.seal.audited_read() as tx:
             tenant = s.tenant(tx)
-            tenant_id = tenant.row.tenant_id
-            row, key_rows = s.load(tx, tenant, conversation_id, "item.read")
-            after_position = None
-            if after:
-                after_position = tx.item_position(tenant_id, conversation_id, after)
-                if after_position is None:
-                    raise InvalidRequest(f"no item '{after}' in this conversation", param="after")
-            rows = tx.list_items(
-                tenant_id,
-                conversation_id,
-                after_position=after_position,
-                limit=limit + 1,
-                descending=order == "desc",
+            # One store call (one round trip on PostgreSQL) reads the conversation, its keys and
+            # the page; the decision comes before anything is opened or reported.
+            read = (
+                tx.read_page(
+                    tenant.row.tenant_id,
+                    conversation_id,
+                    after_item=after or None,
+                    limit=limit + 1,
+                    descending=order == "desc",
+                )
+                if conversation_id
+                else None
             )
+            if read is None:
+                raise NotFound(
+                    f"no conversation with id '{conversation_id}'", param="conversation_id"
+                )
+            row = read.conversation
+            s.authorize("item.read", s.resource(tenant, row))
+            if not read.after_found:
+                raise InvalidRequest(f"no item '{after}' in this conversation", param="after")
+            rows = read.items
             page = rows[:limit]
-            keys = s.keys(key_rows, tx)
+            keys = s.keys(read.keys, tx)
             s.record(
                 tx, "item.read", "item.read", conversation=conversation_id, item_count=len(page)
             )

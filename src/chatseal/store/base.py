@@ -69,6 +69,19 @@ class ItemRow(NamedTuple):
     sealed: bytes
 
 
+class PageRead(NamedTuple):
+    """What a listing reads in one call: the conversation, its wrapped keys and a page.
+
+    `after_found` is False when the caller's `after` item is not in the conversation (the page
+    is then empty): the service decides access first, then reports it.
+    """
+
+    conversation: ConversationRow
+    keys: list[DataKeyRow]
+    items: list[ItemRow]
+    after_found: bool
+
+
 @dataclass(frozen=True, slots=True)
 class ClientRow:
     """An OAuth2 client: roles as a JSON list, the secret only as a hash."""
@@ -235,6 +248,19 @@ class StoreTx(MinimisationTx, PolicyTx, Protocol):
         descending: bool,
     ) -> list[ItemRow]:
         """Return up to `limit` items after a position, by position; same cost at any depth."""
+        ...
+
+    def read_page(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        after_item: str | None,
+        limit: int,
+        descending: bool,
+    ) -> PageRead | None:
+        """A conversation, its keys and up to `limit` items after `after_item` (by position),
+        in one round trip; None when the conversation does not exist."""
         ...
 
     def delete_item(self, tenant_id: str, conversation_id: str, item_id: str) -> bool:

@@ -28,7 +28,14 @@ from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
 from chatseal.errors import Conflict, StoreUnavailable
-from chatseal.store.base import ClientRow, ConversationRow, DataKeyRow, ItemRow, TenantRow
+from chatseal.store.base import (
+    ClientRow,
+    ConversationRow,
+    DataKeyRow,
+    ItemRow,
+    PageRead,
+    TenantRow,
+)
 from chatseal.store.postgres_minimisation import TENANT_TABLES, PostgresMinimisationTx
 from chatseal.store.postgres_policy import POLICY_TABLES, PostgresPolicyTx
 
@@ -56,6 +63,16 @@ _NEXT_POSITION_AND_KEYS = (
     "ORDER BY k.namespace"
 )
 _SET_TENANT = "SELECT set_config('chatseal.tenant', %s, true)"
+_CONVERSATION_WITH_KEYS = (
+    f"SELECT {_CONV_SELECT}, {_KEY_SELECT} FROM chatseal.conversations AS c "
+    "LEFT JOIN chatseal.data_keys AS k "
+    "ON k.tenant_id = c.tenant_id AND k.conversation_id = c.conversation_id "
+    "WHERE c.tenant_id = %s AND c.conversation_id = %s ORDER BY k.namespace"
+)
+_POSITION_OF_ITEM = (
+    "SELECT position FROM chatseal.items "
+    "WHERE tenant_id = %s AND item_id = %s AND conversation_id = %s"
+)
 _INSERT_AUDIT = "INSERT INTO chatseal.audit_queue (data) VALUES (%s)"
 
 
@@ -322,13 +339,7 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
         self, tenant_id: str, conversation_id: str
     ) -> tuple[ConversationRow, list[DataKeyRow]] | None:
         rows = self._run(
-            tenant_id,
-            f"SELECT {_CONV_SELECT}, {_KEY_SELECT} FROM chatseal.conversations AS c "
-            "LEFT JOIN chatseal.data_keys AS k "
-            "ON k.tenant_id = c.tenant_id AND k.conversation_id = c.conversation_id "
-            "WHERE c.tenant_id = %s AND c.conversation_id = %s ORDER BY k.namespace",
-            (tenant_id, conversation_id),
-            binary=True,
+            tenant_id, _CONVERSATION_WITH_KEYS, (tenant_id, conversation_id), binary=True
         ).fetchall()
         if not rows:
             return None
@@ -503,10 +514,7 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
 
     def item_position(self, tenant_id: str, conversation_id: str, item_id: str) -> int | None:
         row = self._run(
-            tenant_id,
-            "SELECT position FROM chatseal.items "
-            "WHERE tenant_id = %s AND item_id = %s AND conversation_id = %s",
-            (tenant_id, item_id, conversation_id),
+            tenant_id, _POSITION_OF_ITEM, (tenant_id, item_id, conversation_id)
         ).fetchone()
         return int(row[0]) if row else None
 
@@ -542,6 +550,49 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
         ).fetchall()
         make, where = ItemRow._make, (tenant_id, conversation_id)
         return [make(where + tuple(row)) for row in rows]
+
+    def read_page(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        after_item: str | None,
+        limit: int,
+        descending: bool,
+    ) -> PageRead | None:
+        # The conversation with its keys, the `after` item's position and the page travel in one
+        # pipeline: one round trip. The page bounds itself by the `after` item in a subquery, so
+        # it needs no answer from the statement before it.
+        op, order = ("<", "DESC") if descending else (">", "ASC")
+        args = (tenant_id, conversation_id)
+        with self._batch(tenant_id) as conn:
+            head = conn.execute(_CONVERSATION_WITH_KEYS, args, binary=True)
+            if after_item is None:
+                bound: tuple[Any, ...] = (2**62 if descending else -1,)
+                bound_sql = "%s"
+                after = None
+            else:
+                bound = (tenant_id, after_item, conversation_id)
+                bound_sql = f"({_POSITION_OF_ITEM})"
+                after = conn.execute(_POSITION_OF_ITEM, bound)
+            page = conn.execute(
+                f"SELECT {_PAGE_COLUMNS} FROM chatseal.items WHERE tenant_id = %s "
+                f"AND conversation_id = %s AND position {op} {bound_sql} "
+                f"ORDER BY position {order} LIMIT %s",
+                (*args, *bound, limit),
+                binary=True,
+            )
+        rows = head.fetchall()
+        if not rows:
+            return None
+        width = len(ConversationRow.__dataclass_fields__)
+        keys = [DataKeyRow(*row[width:]) for row in rows if row[width] is not None]
+        conversation = ConversationRow(*rows[0][:width])
+        if after is not None and after.fetchone() is None:
+            return PageRead(conversation, keys, [], after_found=False)
+        make, where = ItemRow._make, args
+        items = [make(where + tuple(row)) for row in page.fetchall()]
+        return PageRead(conversation, keys, items, after_found=True)
 
     def delete_item(self, tenant_id: str, conversation_id: str, item_id: str) -> bool:
         cursor = self._run(

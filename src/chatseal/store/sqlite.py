@@ -15,7 +15,14 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from chatseal.errors import ConfigError, Conflict, IntegrityError, StoreUnavailable
-from chatseal.store.base import ClientRow, ConversationRow, DataKeyRow, ItemRow, TenantRow
+from chatseal.store.base import (
+    ClientRow,
+    ConversationRow,
+    DataKeyRow,
+    ItemRow,
+    PageRead,
+    TenantRow,
+)
 from chatseal.store.sqlite_checkpoint import Checkpointer
 from chatseal.store.sqlite_minimisation import TENANT_TABLES, SqliteMinimisationTx
 from chatseal.store.sqlite_policy import POLICY_TABLES, SqlitePolicyTx
@@ -384,6 +391,32 @@ class SqliteTx(SqliteMinimisationTx, SqlitePolicyTx):
         )
         make, where = ItemRow._make, (tenant_id, conversation_id)
         return [make(where + tuple(row)) for row in rows]
+
+    def read_page(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        after_item: str | None,
+        limit: int,
+        descending: bool,
+    ) -> PageRead | None:
+        found = self.get_conversation_with_keys(tenant_id, conversation_id)
+        if found is None:
+            return None
+        after_position = None
+        if after_item is not None:
+            after_position = self.item_position(tenant_id, conversation_id, after_item)
+            if after_position is None:
+                return PageRead(found[0], found[1], [], after_found=False)
+        items = self.list_items(
+            tenant_id,
+            conversation_id,
+            after_position=after_position,
+            limit=limit,
+            descending=descending,
+        )
+        return PageRead(found[0], found[1], items, after_found=True)
 
     def delete_item(self, tenant_id: str, conversation_id: str, item_id: str) -> bool:
         cursor = self._db.execute(
