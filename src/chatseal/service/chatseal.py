@@ -7,7 +7,7 @@ import json
 import os
 import threading
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chatseal.clock import Clock, IdGenerator, SystemClock
 from chatseal.config import Config
@@ -31,9 +31,11 @@ from chatseal.keys import (
 from chatseal.model import Principal, Tenant, validate_tenant_name
 from chatseal.service.access import Authorizer, RolePolicy
 from chatseal.service.audit_trail import AuditTrail
-from chatseal.service.sealing import index_key_context
+from chatseal.service.sealing import index_key_context, owner_tag
 from chatseal.store import Store, StoreTx, TenantRow, open_store
 from chatseal.store.sqlite import SCHEMA_VERSION
+
+_OWNER_TAGS_PER_TENANT = 4096
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,19 @@ class TenantKeys:
 
     row: TenantRow
     index_key: bytes
+    # Owner tags of this tenant's subjects: an HMAC on every request's path, computed once per
+    # subject while these keys are cached (dropped with them when the tenant is forgotten).
+    _owner_tags: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    def owner_tag(self, subject: str) -> bytes:
+        """The keyed hash that stands for `subject` as an owner in this tenant."""
+        found = self._owner_tags.get(subject)
+        if found is None:
+            found = owner_tag(self.index_key, subject)
+            if len(self._owner_tags) >= _OWNER_TAGS_PER_TENANT:
+                self._owner_tags.clear()
+            self._owner_tags[subject] = found
+        return found
 
     @property
     def default_classification(self) -> str:
