@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 
-@dataclass(frozen=True, slots=True)
-class WrappedKey:
-    """A data key as the store keeps it: the KEK version that wrapped it and the opaque blob."""
+class WrappedKey(NamedTuple):
+    """A data key as the store keeps it: the KEK version that wrapped it and the opaque blob (a
+    named tuple: one is built for every data key a request uses)."""
 
     kek_version: int
     blob: bytes

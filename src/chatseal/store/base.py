@@ -28,9 +28,12 @@ class TenantRow:
     index_key_version: int
 
 
-@dataclass(frozen=True, slots=True)
-class ConversationRow:
-    """A conversation: the owner is a keyed hash; the metadata is sealed."""
+class ConversationRow(NamedTuple):
+    """A conversation: the owner is a keyed hash; the metadata is sealed.
+
+    Rows read on every request are named tuples (this one, `DataKeyRow`, `ItemRow`): built in C,
+    in a third of a frozen dataclass's time.
+    """
 
     tenant_id: str
     conversation_id: str
@@ -40,8 +43,7 @@ class ConversationRow:
     metadata: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class DataKeyRow:
+class DataKeyRow(NamedTuple):
     """A conversation's data key for one namespace (`content`, `prompts`), wrapped by a KEK."""
 
     tenant_id: str
@@ -53,11 +55,7 @@ class DataKeyRow:
 
 
 class ItemRow(NamedTuple):
-    """A sealed item at a position; type and role are kept in clear for listing and policy.
-
-    A named tuple, not a frozen dataclass: a listed page builds dozens, and a tuple is built in a
-    third of the time.
-    """
+    """A sealed item at a position; type and role are kept in clear for listing and policy."""
 
     tenant_id: str
     conversation_id: str

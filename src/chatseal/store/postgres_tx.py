@@ -343,7 +343,7 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
         ).fetchall()
         if not rows:
             return None
-        width = len(ConversationRow.__dataclass_fields__)
+        width = len(ConversationRow._fields)
         keys = [DataKeyRow(*row[width:]) for row in rows if row[width] is not None]
         return ConversationRow(*rows[0][:width]), keys
 
@@ -585,7 +585,7 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
         rows = head.fetchall()
         if not rows:
             return None
-        width = len(ConversationRow.__dataclass_fields__)
+        width = len(ConversationRow._fields)
         keys = [DataKeyRow(*row[width:]) for row in rows if row[width] is not None]
         conversation = ConversationRow(*rows[0][:width])
         if after is not None and after.fetchone() is None:
