@@ -9,6 +9,7 @@ Target: pkcs11 and transit reach >= 90% of local's appends/s.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     """Append 1 KiB messages through ChatSeal on local, pkcs11 and transit; compare rates."""
     count, rounds = (300, 3) if quick else (1500, 5)
     item = {"type": "message", "role": "user", "content": MESSAGE}
-    ops = {}
+    ops: dict[str, Callable[[int], object]] = {}
     seals = []
     with ExitStack() as stack:
         root = Path(tempfile.mkdtemp(prefix="chatseal-bench-backends-"))

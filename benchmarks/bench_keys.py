@@ -2,50 +2,25 @@
 
 Targets (issue 6): rewrap ≥ 20,000 data keys/s on `local:` and ≥ 10,000/s on `transit:`
 (server-side batches). SoftHSM2 and OpenBao come from the environment that scripts/test.sh
-exports, or are started here through scripts/services/*.sh in a temporary directory.
+exports, or are started once per run by benchmarks.services.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-import shlex
-import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import scenario, target
+from benchmarks.services import ensure_service
 from chatseal.keys.base import KeyManager, WrappedKey
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@contextmanager
-def _service(name: str, needed: str) -> Iterator[None]:
-    """Use the running service if its variables are set, else start it for this run."""
-    if os.environ.get(needed):
-        yield
-        return
-    work = Path(tempfile.mkdtemp(prefix=f"chatseal-bench-{name}-"))
-    script = ROOT / "scripts" / "services" / f"{name}.sh"
-    out = subprocess.run(
-        ["bash", str(script), "start", str(work)], check=True, capture_output=True, text=True
-    ).stdout
-    saved = dict(os.environ)
-    for line in out.splitlines():
-        if line.startswith("export "):
-            key, _, value = line.removeprefix("export ").partition("=")
-            os.environ[key] = shlex.split(value)[0] if value else ""
-    try:
-        yield
-    finally:
-        subprocess.run(["bash", str(script), "stop", str(work)], check=False, capture_output=True)
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _rewrap_rate(km: KeyManager, tenant: str, count: int) -> float:
@@ -81,10 +56,11 @@ def _backends(stack: ExitStack, root: Path) -> dict[str, Callable[[], KeyManager
     makers: dict[str, Callable[[], KeyManager]] = {
         "local": lambda: LocalKeyManager(root / "keyring.json", RootKeySource(key_b64=key))
     }
-    stack.enter_context(_service("openbao", "CHATSEAL_TEST_BAO_ADDR"))
-    stack.enter_context(_service("softhsm", "SOFTHSM2_CONF"))
+    ensure_service("openbao", "CHATSEAL_TEST_BAO_ADDR")
+    ensure_service("softhsm", "SOFTHSM2_CONF")
+    from chatseal.keys._transit_auth import TransitConfig
     from chatseal.keys.pkcs11 import Pkcs11Config, Pkcs11KeyManager
-    from chatseal.keys.transit import TransitConfig, TransitKeyManager
+    from chatseal.keys.transit import TransitKeyManager
 
     addr = os.environ["CHATSEAL_TEST_BAO_ADDR"].removeprefix("http://")
     transit_url = f"transit://{addr}?tls=off&token-env=CHATSEAL_TEST_BAO_TOKEN"

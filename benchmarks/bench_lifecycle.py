@@ -18,8 +18,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_keys import _service
 from benchmarks.harness import scenario, target
+from benchmarks.services import ensure_service
 from chatseal.keys.base import KeyManager
 from chatseal.model import Principal
 from chatseal.service import ChatSeal
@@ -135,7 +135,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     scenarios: dict[str, dict[str, float]] = {}
     with ExitStack() as stack:
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chatseal-bench-lc-")))
-        stack.enter_context(_service("openbao", "CHATSEAL_TEST_BAO_ADDR"))
+        ensure_service("openbao", "CHATSEAL_TEST_BAO_ADDR")
         from chatseal.keys._transit_auth import TransitConfig
         from chatseal.keys.local import LocalKeyManager, RootKeySource
         from chatseal.keys.transit import TransitKeyManager
