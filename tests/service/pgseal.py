@@ -30,3 +30,20 @@ def pg_seal(home: Path, url: str, clock: Clock | None = None) -> Iterator[ChatSe
         yield seal
     finally:
         seal.close()
+
+
+@contextmanager
+def two_region_home(tmp_path: Path) -> Iterator[tuple[Path, str, str]]:
+    """A home whose default region and region `eu` are two fresh PostgreSQL databases (moves
+    allowed from eu to default); yields the home and both application URLs."""
+    home = tmp_path / "home"
+    with fresh_database() as default_url, fresh_database() as eu_url:
+        with pg_seal(home, default_url):
+            pass  # creates the home, its root key and the default region's audit key
+        (home / "chatseal.toml").write_text(
+            f'[store]\nurl = "{default_url}"\n'
+            f'[regions.eu]\nstore = "{eu_url}"\nkeys = "local:{home / "keyring-eu.json"}"\n'
+            f'audit_dir = "{tmp_path / "eu"}"\nallow_moves_to = ["default"]\n',
+            encoding="utf-8",
+        )
+        yield home, default_url, eu_url

@@ -17,7 +17,7 @@ from chatseal.errors import NotFound, PermissionDenied
 from chatseal.model import Principal
 from chatseal.service.reconcile import reconcile
 from chatseal.service.regions import RegionRouter
-from service.pgseal import fresh_database, pg_seal
+from service.pgseal import two_region_home
 from store import pg
 
 CANARY = "CANARY-region-5d2e"
@@ -27,17 +27,8 @@ ALICE = Principal.of("acme", "alice@example.com", "user")
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[tuple[Path, str, str]]:
     """A home whose default region and region `eu` are two PostgreSQL databases."""
-    home = tmp_path / "home"
-    with fresh_database() as default_url, fresh_database() as eu_url:
-        with pg_seal(home, default_url):
-            pass  # creates the home, its root key and the default region's audit key
-        (home / "chatseal.toml").write_text(
-            f'[store]\nurl = "{default_url}"\n'
-            f'[regions.eu]\nstore = "{eu_url}"\nkeys = "local:{home / "keyring-eu.json"}"\n'
-            f'audit_dir = "{tmp_path / "eu"}"\nallow_moves_to = ["default"]\n',
-            encoding="utf-8",
-        )
-        yield home, default_url, eu_url
+    with two_region_home(tmp_path) as found:
+        yield found
 
 
 def rows_of(url: str, tenant_id: str) -> int:

@@ -23,7 +23,7 @@ from chatseal.service.regions import (
     migrate_regions,
 )
 from chatseal.store.sqlite import SCHEMA_VERSION
-from service.pgseal import fresh_database, pg_seal
+from service.pgseal import two_region_home
 from service.test_regions import rows_of
 
 ALICE = Principal.of("acme", "alice@example.com", "user")
@@ -68,12 +68,8 @@ def test_migrations_and_a_handed_default_seal(tmp_path: Path) -> None:
 @pytest.fixture
 def pg_home(tmp_path: Path) -> Iterator[tuple[Path, str, str]]:
     """A home whose default region and region eu are two PostgreSQL databases."""
-    home = tmp_path / "home"
-    with fresh_database() as default_url, fresh_database() as eu_url:
-        with pg_seal(home, default_url):
-            pass  # creates the home, its root key and the default region's audit key
-        write_eu(home, tmp_path, eu_url, f'[store]\nurl = "{default_url}"\n')
-        yield home, default_url, eu_url
+    with two_region_home(tmp_path) as found:
+        yield found
 
 
 def test_cli_data_commands_on_postgresql_regions(pg_home: tuple[Path, str, str]) -> None:
