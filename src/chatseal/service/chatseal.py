@@ -8,6 +8,8 @@ import os
 import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from chatseal.clock import Clock, IdGenerator, SystemClock
 from chatseal.config import Config
@@ -132,34 +134,65 @@ class ChatSeal:
             initialise_home(config)
         elif not config.home.exists():
             raise NotInitialised(f"no ChatSeal home at {config.home}: run 'chatseal init'")
-        store = open_store(config.store_url)
-        version = store.schema_version()
-        if version != SCHEMA_VERSION:
-            store.close()
+        return cls.assemble(
+            config,
+            store_url=config.store_url,
+            keys_url=config.keys_url,
+            audit_dir=config.home,
+            audit_settings=config.section("audit"),
+            label=str(config.home),
+            clock=clock,
+            authorizer=authorizer,
+            check_audit=check_audit,
+        )
+
+    @classmethod
+    def assemble(
+        cls,
+        config: Config,
+        *,
+        store_url: str,
+        keys_url: str,
+        audit_dir: Path,
+        audit_settings: dict[str, Any],
+        label: str,
+        clock: Clock | None = None,
+        authorizer: Authorizer | None = None,
+        check_audit: bool = True,
+    ) -> ChatSeal:
+        """Open a store at the current schema, its key backend and its audit log, and build the
+        ChatSeal over them (`open` for a home, `regions.open_region` for each region)."""
+        store = open_store(store_url)
+        try:
+            version = store.schema_version()
             if version == 0:
-                raise NotInitialised(f"the store of {config.home} is empty: run 'chatseal init'")
-            raise StoreUnavailable(
-                f"the store is at schema v{version}, this ChatSeal expects v{SCHEMA_VERSION}: "
-                "run 'chatseal migrate'"
-            )
-        keys_cfg = config.section("keys")
-        effective_clock = clock or SystemClock()
-        keys = open_key_manager(config.keys_url, KeyContext(config.home, effective_clock))
+                raise NotInitialised(f"the store of {label} is empty: run 'chatseal init'")
+            if version != SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"the store of {label} is at schema v{version}, this ChatSeal expects "
+                    f"v{SCHEMA_VERSION}: run 'chatseal migrate'"
+                )
+            keys_cfg = config.section("keys")
+            effective_clock = clock or SystemClock()
+            keys = open_key_manager(keys_url, KeyContext(config.home, effective_clock))
+        except BaseException:
+            store.close()
+            raise
         limits = CacheLimits(
             max_entries=int(keys_cfg["cache_max_entries"]),
             ttl_seconds=float(keys_cfg["cache_ttl_seconds"]),
             max_uses=int(keys_cfg["cache_max_uses"]),
         )
         audit = None
-        if config.section("audit").get("enabled", True):
-            audit = AuditTrail(store, config.home, effective_clock, config.section("audit"))
-            if check_audit:
-                try:
+        if audit_settings.get("enabled", True):
+            try:
+                audit = AuditTrail(store, audit_dir, effective_clock, audit_settings)
+                if check_audit:
                     audit.check_start()
-                except BaseException:
-                    store.close()
-                    keys.close()
-                    raise
+            except BaseException:
+                store.close()
+                keys.close()
+                raise
         return cls(
             store=store,
             keys=keys,

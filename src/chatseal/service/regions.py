@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chatseal.clock import Clock, SystemClock
+from chatseal.clock import Clock
 from chatseal.config import Config
 from chatseal.errors import (
     Conflict,
@@ -38,13 +38,10 @@ from chatseal.errors import (
     NotFound,
     NotInitialised,
     PermissionDenied,
-    StoreUnavailable,
 )
-from chatseal.keys import CacheLimits, KeyContext, open_key_manager
 from chatseal.model import Tenant
 from chatseal.service.access import Authorizer
-from chatseal.service.audit_trail import AuditTrail
-from chatseal.service.chatseal import ChatSeal, default_authorizer
+from chatseal.service.chatseal import ChatSeal
 from chatseal.store import open_store
 
 DEFAULT_REGION = "default"
@@ -105,57 +102,26 @@ def open_region(
     check_audit: bool = True,
 ) -> ChatSeal:
     """Open one region's ChatSeal: its store, key backend and audit log (as `ChatSeal.open`)."""
-    from chatseal.store.sqlite import SCHEMA_VERSION
-
-    store = open_store(region.store_url)
-    try:
-        version = store.schema_version()
-        if version == 0:
-            raise NotInitialised(f"the store of region {region.name} is empty: run 'chatseal init'")
-        if version != SCHEMA_VERSION:
-            raise StoreUnavailable(
-                f"the store of region {region.name} is at schema v{version}, this ChatSeal "
-                f"expects v{SCHEMA_VERSION}: run 'chatseal migrate'"
-            )
-    except BaseException:
-        store.close()
-        raise
-    effective_clock = clock or SystemClock()
-    keys_cfg = config.section("keys")
-    keys = open_key_manager(region.keys_url, KeyContext(config.home, effective_clock))
-    limits = CacheLimits(
-        max_entries=int(keys_cfg["cache_max_entries"]),
-        ttl_seconds=float(keys_cfg["cache_ttl_seconds"]),
-        max_uses=int(keys_cfg["cache_max_uses"]),
-    )
-    audit = None
     settings = config.section("audit")
-    if settings.get("enabled", True):
-        if region.name != DEFAULT_REGION:
-            # Each region signs its own log, with its own origin, and exports its own checkpoints.
-            region.audit_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            origin = str(settings.get("origin") or "")
-            settings = {
-                **settings,
-                "external_dir": str(region.audit_dir / "checkpoints"),
-                "origin": f"{origin}/{region.name}" if origin else "",
-            }
-        try:
-            audit = AuditTrail(store, region.audit_dir, effective_clock, settings)
-            if check_audit:
-                audit.check_start()
-        except BaseException:
-            store.close()
-            keys.close()
-            raise
-    return ChatSeal(
-        store=store,
-        keys=keys,
-        config=config,
-        clock=effective_clock,
-        authorizer=authorizer or default_authorizer(config, effective_clock),
-        cache_limits=limits,
-        audit=audit,
+    if settings.get("enabled", True) and region.name != DEFAULT_REGION:
+        # Each region signs its own log, with its own origin, and exports its own checkpoints.
+        region.audit_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        origin = str(settings.get("origin") or "")
+        settings = {
+            **settings,
+            "external_dir": str(region.audit_dir / "checkpoints"),
+            "origin": f"{origin}/{region.name}" if origin else "",
+        }
+    return ChatSeal.assemble(
+        config,
+        store_url=region.store_url,
+        keys_url=region.keys_url,
+        audit_dir=region.audit_dir,
+        audit_settings=settings,
+        label=f"region {region.name}",
+        clock=clock,
+        authorizer=authorizer,
+        check_audit=check_audit,
     )
 
 
