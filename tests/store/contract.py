@@ -486,8 +486,17 @@ class StoreContract(MinimisationContract, PolicyContract):
             assert read is not None
             assert read.conversation == conversation("ta", "c1")
             assert sorted(k.namespace for k in read.keys) == ["content", "prompts"]
-            assert all(r == item("ta", "c1", r.position) for r in read.items)
-            return [r.position for r in read.items], read.after_found
+            # Page rows are (item id, position, sealed, type, role), in the order opening needs.
+            for listed in read.items:
+                full = item("ta", "c1", listed[1])
+                assert listed == (
+                    full.item_id,
+                    full.position,
+                    full.sealed,
+                    full.item_type,
+                    full.role,
+                )
+            return [listed[1] for listed in read.items], read.after_found
 
         assert page(None, 10, False) == ([0, 1, 3, 4, 5], True)
         assert page(None, 2, True) == ([5, 4], True)

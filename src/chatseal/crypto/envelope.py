@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import functools
 import struct
-from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 from chatseal.crypto.aead import NONCE_BYTES, TAG_BYTES, DataKey
 from chatseal.errors import IntegrityError
@@ -98,10 +98,11 @@ def open_records(
     key: DataKey,
     tenant: str,
     conversation: str,
-    records: Iterable[tuple[str, int, bytes]],
+    records: Iterable[Sequence[Any]],
     field: str = "item",
 ) -> list[bytes]:
-    """Open many records of one conversation: (item, position, record) each.
+    """Open many records of one conversation: rows of (item, position, record, …) each, whose
+    further fields are the caller's and ignored here.
 
     The same checks as `open_record`, in one tight loop: listing a page is the read hot path. The
     AD's leading bytes depend only on the conversation and the record header, so they are joined
@@ -117,7 +118,8 @@ def open_records(
     tails: dict[int, Callable[..., bytes]] = {}
     parts = []
     try:
-        for item, position, record in records:
+        for row in records:
+            item, position, record = row[0], row[1], row[2]
             header = record[:header_size]
             base = bases.get(header)
             if base is None:
@@ -132,7 +134,7 @@ def open_records(
                 tail = tails[size] = struct.Struct(f">H{size}s{len(field_bytes)}sQ").pack
             ad = base + tail(size, item_bytes, field_bytes, position)
             parts.append((record[header_size:body], record[body:], ad))
-    except (struct.error, TypeError, AttributeError, OverflowError):
+    except (struct.error, TypeError, AttributeError, OverflowError, IndexError):
         # An address or record read back from a tampered row (NULL, text, out of range).
         raise IntegrityError from None
     return key.open_many(parts)

@@ -5,9 +5,8 @@
 from __future__ import annotations
 
 import hmac
-import operator
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,7 @@ from chatseal.service.sealing import (
     parse_json_many,
     seal_json,
 )
-from chatseal.store import ConversationRow, DataKeyRow, ItemRow, StoreTx
+from chatseal.store import ConversationRow, DataKeyRow, ItemRow, PageItem, StoreTx
 
 if TYPE_CHECKING:
     from chatseal.service.chatseal import ChatSeal, TenantKeys
@@ -44,19 +43,13 @@ MAX_LIST_LIMIT = 100
 WITHHELD = "withheld: prompt material needs prompts.read"
 
 
-_ADDRESS_AND_RECORD = operator.attrgetter("item_id", "position", "sealed")
-
-
-def _is_prompt(row: ItemRow) -> bool:
-    return row.role in PROMPT_ROLES and row.item_type == "message"
-
-
-def _withheld(row: ItemRow) -> dict[str, Any]:
+def _withheld(row: PageItem) -> dict[str, Any]:
+    item_id, _, _, item_type, role = row
     return {
-        "id": row.item_id,
-        "type": row.item_type,
+        "id": item_id,
+        "type": item_type,
         "status": "completed",
-        "role": row.role,
+        "role": role,
         "content": [],
         "withheld": WITHHELD,
     }
@@ -254,20 +247,33 @@ class Session:
         return rows
 
     def open_items(
-        self, rows: Sequence[ItemRow], keys: _Keys, prompts_visible: bool
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        rows: Sequence[PageItem],
+        keys: _Keys,
+        may_read_prompts: Callable[[], bool],
     ) -> list[dict[str, Any]]:
-        """Open a page of items; prompt material is withheld without prompts.read."""
-        prompts = [i for i, row in enumerate(rows) if _is_prompt(row)]
+        """Open a page of items; prompt material is withheld without prompts.read (asked only
+        when the page holds prompt material)."""
+        # Inline, not a helper per row: this scan runs over every page read.
+        prompts = [
+            i for i, row in enumerate(rows) if row[4] in PROMPT_ROLES and row[3] == "message"
+        ]
         if not prompts:  # the common page: one namespace, one batch
-            return self._open_batch(rows, keys, CONTENT)
+            return self._open_batch(tenant_id, conversation_id, rows, keys, CONTENT)
         opened: list[dict[str, Any]] = [{} for _ in rows]
         prompt_set = set(prompts)
         others = [i for i in range(len(rows)) if i not in prompt_set]
-        batch = self._open_batch([rows[i] for i in others], keys, CONTENT)
+        batch = self._open_batch(
+            tenant_id, conversation_id, [rows[i] for i in others], keys, CONTENT
+        )
         for index, item in zip(others, batch, strict=True):
             opened[index] = item
-        if prompts_visible:
-            batch = self._open_batch([rows[i] for i in prompts], keys, PROMPTS)
+        if may_read_prompts():
+            batch = self._open_batch(
+                tenant_id, conversation_id, [rows[i] for i in prompts], keys, PROMPTS
+            )
         else:
             batch = [_withheld(rows[i]) for i in prompts]
         for index, item in zip(prompts, batch, strict=True):
@@ -275,16 +281,17 @@ class Session:
         return opened
 
     def _open_batch(
-        self, rows: Sequence[ItemRow], keys: _Keys, namespace: str
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        rows: Sequence[PageItem],
+        keys: _Keys,
+        namespace: str,
     ) -> list[dict[str, Any]]:
         if not rows:
             return []
         key, _ = keys.by_namespace.get(namespace) or keys.by_namespace[CONTENT]
-        first = rows[0]
-        plaintexts = open_records(
-            key, first.tenant_id, first.conversation_id, map(_ADDRESS_AND_RECORD, rows)
-        )
-        return parse_json_many(plaintexts)
+        return parse_json_many(open_records(key, tenant_id, conversation_id, rows))
 
     def open_conversation(self, row: ConversationRow, keys: _Keys) -> Conversation:
         """Open a conversation's sealed metadata."""
@@ -601,10 +608,13 @@ class Items:
             s.record(
                 tx, "item.read", "item.read", conversation=conversation_id, item_count=len(page)
             )
-        prompts_visible = not any(r.role in PROMPT_ROLES for r in page) or s.may(
-            "prompts.read", s.resource(tenant, row)
+        data = s.open_items(
+            row.tenant_id,
+            row.conversation_id,
+            page,
+            keys,
+            lambda: s.may("prompts.read", s.resource(tenant, row)),
         )
-        data = s.open_items(page, keys, prompts_visible)
         return ItemList(data, has_more=len(rows) > limit)
 
     def retrieve(self, item_id: str, *, conversation_id: str) -> dict[str, Any]:
@@ -619,8 +629,20 @@ class Items:
                 raise NotFound(f"no item with id '{item_id}'", param="item_id")
             keys = s.keys(key_rows, tx)
             s.record(tx, "item.read", "item.read", conversation=conversation_id, item_count=1)
-        prompts_visible = s.may("prompts.read", s.resource(tenant, row))
-        return s.open_items([item_row], keys, prompts_visible)[0]
+        listed = (
+            item_row.item_id,
+            item_row.position,
+            item_row.sealed,
+            item_row.item_type,
+            item_row.role,
+        )
+        return s.open_items(
+            tenant_id,
+            conversation_id,
+            [listed],
+            keys,
+            lambda: s.may("prompts.read", s.resource(tenant, row)),
+        )[0]
 
     def delete(self, item_id: str, *, conversation_id: str) -> Conversation:
         """Delete one item; returns the conversation, as OpenAI does."""

@@ -67,6 +67,13 @@ class ItemRow(NamedTuple):
     sealed: bytes
 
 
+PageItem = tuple[str, int, bytes, str, "str | None"]
+"""One listed item as a page reads it: (item id, position, sealed record, item type, role).
+
+A plain tuple, in the order opening a record needs its fields: the database drivers build plain
+tuples in C, where a named tuple would cost a Python call for each of a page's items."""
+
+
 class PageRead(NamedTuple):
     """What a listing reads in one call: the conversation, its wrapped keys and a page.
 
@@ -76,7 +83,7 @@ class PageRead(NamedTuple):
 
     conversation: ConversationRow
     keys: list[DataKeyRow]
-    items: list[ItemRow]
+    items: list[PageItem]
     after_found: bool
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from chatseal.errors import ConfigError, Conflict, IntegrityError, StoreUnavailable
@@ -31,6 +32,7 @@ _SYNCHRONOUS = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTR
 _ITEM_COLUMNS = "tenant_id, conversation_id, position, item_id, item_type, role, created_at, sealed"
 # A listed page already knows its tenant and conversation: the rows need not carry them back.
 _PAGE_COLUMNS = "position, item_id, item_type, role, created_at, sealed"
+_LISTED_COLUMNS = "item_id, position, sealed, item_type, role"  # a PageItem
 _CONV_COLUMNS = "tenant_id, conversation_id, created_at, classification, owner_tag, metadata"
 _CONV_SELECT = ", ".join(f"c.{c.strip()}" for c in _CONV_COLUMNS.split(","))
 _KEY_COLUMNS = "tenant_id, conversation_id, namespace, kek_version, wrapped, created_at"
@@ -380,17 +382,30 @@ class SqliteTx(SqliteMinimisationTx, SqlitePolicyTx):
         limit: int,
         descending: bool,
     ) -> list[ItemRow]:
+        make, where = ItemRow._make, (tenant_id, conversation_id)
+        rows = self._page(
+            _PAGE_COLUMNS, tenant_id, conversation_id, after_position, limit, descending
+        )
+        return [make(where + tuple(row)) for row in rows]
+
+    def _page(
+        self,
+        columns: str,
+        tenant_id: str,
+        conversation_id: str,
+        after_position: int | None,
+        limit: int,
+        descending: bool,
+    ) -> list[Any]:
         # A range scan on the (tenant_id, conversation_id, position) key: the same cost at any
         # depth, unlike OFFSET.
         op, order = ("<", "DESC") if descending else (">", "ASC")
         bound = after_position if after_position is not None else (2**62 if descending else -1)
-        rows = self._db.execute(
-            f"SELECT {_PAGE_COLUMNS} FROM items WHERE tenant_id = ? AND conversation_id = ? "
+        return self._db.execute(
+            f"SELECT {columns} FROM items WHERE tenant_id = ? AND conversation_id = ? "
             f"AND position {op} ? ORDER BY position {order} LIMIT ?",
             (tenant_id, conversation_id, bound, limit),
-        )
-        make, where = ItemRow._make, (tenant_id, conversation_id)
-        return [make(where + tuple(row)) for row in rows]
+        ).fetchall()
 
     def read_page(
         self,
@@ -409,12 +424,8 @@ class SqliteTx(SqliteMinimisationTx, SqlitePolicyTx):
             after_position = self.item_position(tenant_id, conversation_id, after_item)
             if after_position is None:
                 return PageRead(found[0], found[1], [], after_found=False)
-        items = self.list_items(
-            tenant_id,
-            conversation_id,
-            after_position=after_position,
-            limit=limit,
-            descending=descending,
+        items = self._page(
+            _LISTED_COLUMNS, tenant_id, conversation_id, after_position, limit, descending
         )
         return PageRead(found[0], found[1], items, after_found=True)
 
