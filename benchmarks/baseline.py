@@ -1,14 +1,19 @@
 """The plaintext baseline: the same SQLite settings and schema shape as ChatSeal's store, JSON
-content in clear, no keys, no encryption. What teams use today, minus ChatSeal's guarantees."""
+content in clear, no keys, no encryption. What teams use today, minus ChatSeal's guarantees.
+
+Beside it, the sealed floor: the same store with only AES-GCM added, the least any sealed store
+can cost in CPython."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import struct
 from pathlib import Path
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SCHEMA = """
 CREATE TABLE conversations (
@@ -82,3 +87,66 @@ class PlainStore:
         ).fetchall()
         db.execute("COMMIT")
         return [orjson.loads(row[3]) for row in rows[:limit]]
+
+
+class SealedFloorStore(PlainStore):
+    """The plaintext baseline plus only what sealing cannot avoid: each item's JSON under
+    AES-256-GCM with a fresh 96-bit nonce and associated data binding the tenant, conversation,
+    item id and position. No key hierarchy, policy, audit or validation: the least time any
+    sealed store can take in CPython with the `cryptography` package, so the figure a sealed
+    read or append is measured against when the plaintext ratio is out of reach."""
+
+    _TAIL = struct.Struct(">H52sQ")  # lp(item id) ‖ position; ids are "msg_" + 48 hex digits
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.aead = AESGCM(os.urandom(32))
+
+    def _ad(self, tenant: str, conversation_id: str) -> bytes:
+        return f"{tenant}/{conversation_id}".encode()
+
+    def append(self, tenant: str, conversation_id: str, item: dict[str, Any]) -> None:
+        """Append one sealed item: the plaintext append with one AES-GCM encryption."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        row = db.execute(
+            "SELECT owner, (SELECT coalesce(max(position), -1) + 1 FROM items WHERE "
+            "tenant_id = c.tenant_id AND conversation_id = c.conversation_id) "
+            "FROM conversations AS c WHERE tenant_id = ? AND conversation_id = ?",
+            (tenant, conversation_id),
+        ).fetchone()
+        item_id = "msg_" + os.urandom(24).hex()
+        stored = {"id": item_id, "status": "completed", **item}
+        nonce = os.urandom(12)
+        ad = self._ad(tenant, conversation_id) + self._TAIL.pack(52, item_id.encode(), row[1])
+        sealed = nonce + self.aead.encrypt(nonce, orjson.dumps(stored), ad)
+        db.execute(
+            "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+            (tenant, conversation_id, row[1], item_id, "message", item.get("role"), sealed),
+        )
+        db.execute("COMMIT")
+
+    def list(self, tenant: str, conversation_id: str, limit: int) -> list[dict[str, Any]]:
+        """Read a page of sealed items, newest first: one decryption and one parse per item."""
+        db = self.db
+        db.execute("BEGIN")
+        db.execute(
+            "SELECT owner, metadata FROM conversations WHERE tenant_id = ? AND conversation_id = ?",
+            (tenant, conversation_id),
+        ).fetchone()
+        rows = db.execute(
+            "SELECT item_id, position, content, item_type, role FROM items WHERE tenant_id = ? "
+            "AND conversation_id = ? ORDER BY position DESC LIMIT ?",
+            (tenant, conversation_id, limit + 1),
+        ).fetchall()
+        db.execute("COMMIT")
+        base, pack, decrypt, loads = (
+            self._ad(tenant, conversation_id),
+            self._TAIL.pack,
+            self.aead.decrypt,
+            orjson.loads,
+        )
+        return [
+            loads(decrypt(sealed[:12], sealed[12:], base + pack(52, item_id.encode(), position)))
+            for item_id, position, sealed, _, _ in rows[:limit]
+        ]

@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from benchmarks.baseline import PlainStore
+from benchmarks.baseline import PlainStore, SealedFloorStore
 from benchmarks.harness import interleaved, scenario, target
 from chatseal.model import Principal
 from chatseal.service import ChatSeal
@@ -74,8 +74,12 @@ def run(quick: bool = False) -> dict[str, Any]:
     seals = {name: _open(root, name) for name in CONFIGS}
     plain = PlainStore(root / "plain.db")
     plain_conv = plain.create("bench", "alice")
+    floor = SealedFloorStore(root / "floor.db")
+    floor_conv = floor.create("bench", "alice")
     peer = _langchain(root / "langchain.db")
-    item = {"type": "message", "role": "user", "content": MESSAGE}
+    # Every store is given, and keeps, the same document: the item as the Conversations API
+    # returns it (content as a list of parts), so each parses the same JSON on a read.
+    item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": MESSAGE}]}
     resources: dict[str, Any] = {}
     for name, seal in seals.items():
         seal.tenants.create("bench")
@@ -90,6 +94,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         {
             **{f"append_{name}": appender(name) for name in CONFIGS},
             "append_plaintext": lambda i: plain.append("bench", plain_conv, item),
+            "append_sealed_floor": lambda i: floor.append("bench", floor_conv, item),
         },
         count,
         rounds,
@@ -115,9 +120,11 @@ def run(quick: bool = False) -> dict[str, Any]:
             items.create(conv, items=[item])
         read_convs[name] = conv
     read_plain = plain.create("bench", "alice")
+    read_floor = floor.create("bench", "alice")
     peer = _langchain(root / "langchain.db", session_id="read50")
     for _ in range(READ_DEPTH):
         plain.append("bench", read_plain, item)
+        floor.append("bench", read_floor, item)
         peer.add_message(HumanMessage(MESSAGE))
 
     def reader(name: str) -> Any:
@@ -129,6 +136,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         {
             **{f"read50_{name}": reader(name) for name in CONFIGS},
             "read50_plaintext": lambda i: plain.list("bench", read_plain, READ_DEPTH),
+            "read50_sealed_floor": lambda i: floor.list("bench", read_floor, READ_DEPTH),
         },
         count // 4,
         rounds,
@@ -139,6 +147,9 @@ def run(quick: bool = False) -> dict[str, Any]:
     for name in CONFIGS:
         assert len(reader(name)(0).data) == READ_DEPTH
     assert len(peer.messages) == READ_DEPTH
+    floor_page = floor.list("bench", read_floor, READ_DEPTH)
+    assert len(floor_page) == READ_DEPTH
+    assert floor_page[0]["content"] == item["content"]
     for seal in seals.values():
         seal.close()
 
@@ -149,9 +160,16 @@ def run(quick: bool = False) -> dict[str, Any]:
         ratios[f"{name}_read50_vs_plaintext"] = us[f"read50_{name}"] / us["read50_plaintext"]
         ratios[f"langchain_append_vs_{name}"] = us["append_langchain"] / us[f"append_{name}"]
         ratios[f"langchain_read50_vs_{name}"] = us["read50_langchain"] / us[f"read50_{name}"]
+        ratios[f"{name}_append_vs_sealed_floor"] = us[f"append_{name}"] / us["append_sealed_floor"]
+        ratios[f"{name}_read50_vs_sealed_floor"] = us[f"read50_{name}"] / us["read50_sealed_floor"]
+    # The floor of the plaintext targets: what AES-GCM alone costs on top of the plaintext store.
+    ratios["sealed_floor_append_vs_plaintext"] = us["append_sealed_floor"] / us["append_plaintext"]
+    ratios["sealed_floor_read50_vs_plaintext"] = us["read50_sealed_floor"] / us["read50_plaintext"]
     # The ceiling of the peer targets: how much faster than LangChain plain SQLite itself is.
     ratios["langchain_append_vs_plaintext"] = us["append_langchain"] / us["append_plaintext"]
     ratios["langchain_read50_vs_plaintext"] = us["read50_langchain"] / us["read50_plaintext"]
+    ratios["langchain_append_vs_sealed_floor"] = us["append_langchain"] / us["append_sealed_floor"]
+    ratios["langchain_read50_vs_sealed_floor"] = us["read50_langchain"] / us["read50_sealed_floor"]
     return {
         "scenarios": {name: scenario(value) for name, value in us.items()},
         "ratios": {name: round(value, 3) for name, value in ratios.items()},
@@ -165,8 +183,12 @@ def run(quick: bool = False) -> dict[str, Any]:
             "log and Cedar on (the default); chatseal_cedar: audit off; chatseal_core: audit off "
             "and built-in role rules (issue 2's scope). SQLite checkpoints the WAL inside the "
             "committing writer for the plaintext baseline (its default) and on ChatSeal's own "
-            "thread for ChatSeal. langchain_*_vs_plaintext is the ceiling of the peer targets: "
-            "how much faster than LangChain plain SQLite is. LangChain (a long-lived "
+            "thread for ChatSeal. sealed_floor: the plaintext store plus one AES-256-GCM "
+            "operation per item with its bound AD and nothing else, the least a sealed store can "
+            "cost in CPython; sealed_floor_*_vs_plaintext is the floor of the plaintext targets. "
+            "langchain_*_vs_plaintext and langchain_*_vs_sealed_floor are the ceilings of the peer "
+            "targets: how much faster than LangChain plain SQLite, and the sealed floor, are. "
+            "LangChain (a long-lived "
             "SQLChatMessageHistory) holds as many messages as ChatSeal when it is read; it has no "
             "index on session_id, so its reads scan the whole table."
         ),
