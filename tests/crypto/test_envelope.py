@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatseal.crypto import DataKey, RecordAddress, open_record, record_kek_version, seal_record
+from chatseal.crypto import (
+    DataKey,
+    RecordAddress,
+    open_record,
+    open_records,
+    record_kek_version,
+    seal_record,
+)
 from chatseal.crypto.envelope import MIN_RECORD_BYTES
 from chatseal.errors import IntegrityError
 
@@ -82,3 +89,81 @@ def test_data_key_repr_hides_the_key() -> None:
     """A data key never prints its bytes."""
     assert "redacted" in repr(KEY)
     assert bytes(range(32)).hex() not in repr(KEY)
+
+
+# -- a page at once (open_records, the listing hot path) ------------------------------------
+
+page_entries = st.lists(
+    st.tuples(names, st.integers(0, 2**63 - 1), st.integers(0, 2**32 - 1), st.binary(max_size=64)),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _seal_page(entries: list[tuple[str, int, int, bytes]]) -> list[tuple[str, int, bytes, str]]:
+    """Rows as a page reads them: (item, position, record, a caller's field)."""
+    return [
+        (
+            item,
+            position,
+            seal_record(KEY, kek, RecordAddress("ten_a", "conv_a", item, position), p),
+            "x",
+        )
+        for item, position, kek, p in entries
+    ]
+
+
+@given(page_entries)
+def test_a_page_opens_like_its_records(entries: list[tuple[str, int, int, bytes]]) -> None:
+    """Any mix of item-id lengths (non-ASCII too) and KEK versions opens to what was sealed."""
+    rows = _seal_page(entries)
+    assert open_records(KEY, "ten_a", "conv_a", rows) == [p for *_, p in entries]
+
+
+@settings(max_examples=200)
+@given(page_entries, st.data())
+def test_any_flipped_byte_in_a_page_fails_the_page(
+    entries: list[tuple[str, int, int, bytes]], data: st.DataObject
+) -> None:
+    """One changed byte anywhere in a page's records fails the whole page, opaquely."""
+    rows = _seal_page(entries)
+    which = data.draw(st.integers(0, len(rows) - 1))
+    record = bytearray(rows[which][2])
+    record[data.draw(st.integers(0, len(record) - 1))] ^= data.draw(st.integers(1, 255))
+    rows[which] = (rows[which][0], rows[which][1], bytes(record), "x")
+    with pytest.raises(IntegrityError) as caught:
+        open_records(KEY, "ten_a", "conv_a", rows)
+    assert str(caught.value) == "integrity check failed"
+
+
+def test_records_swapped_within_a_page_fail() -> None:
+    """Two records exchanged between items (or positions) no longer open."""
+    rows = _seal_page([("msg_a", 0, 1, b"first"), ("msg_b", 1, 1, b"second")])
+    swapped = [(rows[0][0], rows[0][1], rows[1][2]), (rows[1][0], rows[1][1], rows[0][2])]
+    with pytest.raises(IntegrityError):
+        open_records(KEY, "ten_a", "conv_a", swapped)
+    moved = [(rows[0][0], 1, rows[0][2])]
+    with pytest.raises(IntegrityError):
+        open_records(KEY, "ten_a", "conv_a", moved)
+    with pytest.raises(IntegrityError):
+        open_records(KEY, "ten_b", "conv_a", rows[:1])
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("msg_a", 0, b"\x02" + bytes(MIN_RECORD_BYTES)),  # a format version we do not write
+        ("msg_a", 0, b"\x01" + bytes(MIN_RECORD_BYTES - 2)),  # shorter than any record
+        ("msg_a", 0, b""),
+        ("msg_a", 0, "text where a blob belongs"),
+        ("msg_a", None, b"\x01" + bytes(MIN_RECORD_BYTES)),  # a NULL position
+        ("msg_a", -1, b"\x01" + bytes(MIN_RECORD_BYTES)),  # out of the position's range
+        (None, 0, b"\x01" + bytes(MIN_RECORD_BYTES)),
+    ],
+)
+def test_a_tampered_row_fails_with_the_one_error(row: tuple[object, object, object]) -> None:
+    """Rows a database writer mangled raise IntegrityError, never a driver or struct error."""
+    good = _seal_page([("msg_b", 1, 1, b"fine")])
+    with pytest.raises(IntegrityError) as caught:
+        open_records(KEY, "ten_a", "conv_a", [*good, row])
+    assert str(caught.value) == "integrity check failed"

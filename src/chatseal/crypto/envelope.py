@@ -47,6 +47,11 @@ def _lp(value: str) -> bytes:
     return len(raw).to_bytes(2, "big") + raw
 
 
+@functools.lru_cache(maxsize=16)
+def _field_lp(field: str) -> bytes:
+    return _lp(field)
+
+
 @functools.lru_cache(maxsize=4096)
 def _conversation_prefix(tenant: str, conversation: str) -> bytes:
     """The AD's leading bytes, shared by every record of a conversation (cached: hot path)."""
@@ -94,6 +99,13 @@ def open_record(key: DataKey, address: RecordAddress, record: bytes) -> bytes:
     return key.open(record[_HEADER.size :], ad)
 
 
+@functools.lru_cache(maxsize=64)
+def _record_ad_tail(item_size: int, field_size: int) -> Callable[..., bytes]:
+    """A packer for the AD after the conversation prefix: header ‖ lp(item) ‖ lp(field) ‖
+    position, taking the header as the record's first bytes (one per id length: one or two)."""
+    return struct.Struct(f">{_HEADER.size}sH{item_size}s{field_size}sQ").pack
+
+
 def open_records(
     key: DataKey,
     tenant: str,
@@ -105,34 +117,27 @@ def open_records(
     further fields are the caller's and ignored here.
 
     The same checks as `open_record`, in one tight loop: listing a page is the read hot path. The
-    AD's leading bytes depend only on the conversation and the record header, so they are joined
-    once per distinct header (one per KEK version in practice), not once per record.
+    AD is the conversation's cached prefix and one struct pack per record, which copies the
+    record's own header in; a header that is not a version-1 header fails here, any other edit
+    of it fails the tag.
     """
     prefix = _conversation_prefix(tenant, conversation)
-    field_bytes = _lp(field)
+    field_bytes = _field_lp(field)
+    field_size = len(field_bytes)
     header_size = _HEADER.size
     body = header_size + NONCE_BYTES
-    bases: dict[bytes, bytes] = {}
-    # The AD's tail, lp(item) ‖ lp(field) ‖ position, packed in one call per record with a struct
-    # per item-id length (one or two per page): a quarter of the cost of joining five parts.
-    tails: dict[int, Callable[..., bytes]] = {}
+    pack, packed_size = _record_ad_tail(0, field_size), 0
     parts = []
     try:
         for row in records:
             item, position, record = row[0], row[1], row[2]
-            header = record[:header_size]
-            base = bases.get(header)
-            if base is None:
-                record_kek_version(record)  # the version byte and the minimum length
-                base = bases[header] = prefix + header
-            elif len(record) < MIN_RECORD_BYTES:
+            if record[0] != FORMAT_VERSION or len(record) < MIN_RECORD_BYTES:
                 raise IntegrityError
             item_bytes = item.encode("utf-8")
             size = len(item_bytes)
-            tail = tails.get(size)
-            if tail is None:
-                tail = tails[size] = struct.Struct(f">H{size}s{len(field_bytes)}sQ").pack
-            ad = base + tail(size, item_bytes, field_bytes, position)
+            if size != packed_size:
+                pack, packed_size = _record_ad_tail(size, field_size), size
+            ad = prefix + pack(record, size, item_bytes, field_bytes, position)
             parts.append((record[header_size:body], record[body:], ad))
     except (struct.error, TypeError, AttributeError, OverflowError, IndexError):
         # An address or record read back from a tampered row (NULL, text, out of range).
