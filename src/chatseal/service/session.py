@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hmac
+import operator
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 MAX_ITEMS_PER_REQUEST = 20
 MAX_LIST_LIMIT = 100
 WITHHELD = "withheld: prompt material needs prompts.read"
+
+
+_ROLE = operator.itemgetter(4)  # a PageItem's role
 
 
 def _withheld(row: PageItem) -> dict[str, Any]:
@@ -256,12 +260,13 @@ class Session:
     ) -> list[dict[str, Any]]:
         """Open a page of items; prompt material is withheld without prompts.read (asked only
         when the page holds prompt material)."""
-        # Inline, not a helper per row: this scan runs over every page read.
+        # The common page has no prompt role at all: one namespace, one batch. The scan runs in
+        # C (map), since every page read pays it.
+        if PROMPT_ROLES.isdisjoint(map(_ROLE, rows)):
+            return self._open_batch(tenant_id, conversation_id, rows, keys, CONTENT)
         prompts = [
             i for i, row in enumerate(rows) if row[4] in PROMPT_ROLES and row[3] == "message"
         ]
-        if not prompts:  # the common page: one namespace, one batch
-            return self._open_batch(tenant_id, conversation_id, rows, keys, CONTENT)
         opened: list[dict[str, Any]] = [{} for _ in rows]
         prompt_set = set(prompts)
         others = [i for i in range(len(rows)) if i not in prompt_set]
