@@ -35,11 +35,17 @@ def table(name: str, result: dict[str, Any]) -> str:
     lines += ["| scenario | ops/s | µs/op |", "|---|---:|---:|"]
     for scenario, figures in result.get("scenarios", {}).items():
         lines.append(f"| {scenario} | {figures['ops_per_s']:,.0f} | {figures['us_per_op']:,.2f} |")
-    if result.get("targets"):
-        lines += ["", "| target | measured | goal | met |", "|---|---:|---|---|"]
-        for target, check in result["targets"].items():
+    targets = result.get("targets") or {}
+    floors = any("floor" in check for check in targets.values())
+    if targets:
+        head = "| target | measured | goal | met |" + (" floor |" if floors else "")
+        lines += ["", head, "|---|---:|---|---|" + ("---:|" if floors else "")]
+        for target, check in targets.items():
             mark = "yes" if check["met"] else "**no**"
-            lines.append(f"| {target} | {check['value']:,} | {check['target']} | {mark} |")
+            row = f"| {target} | {check['value']:,} | {check['target']} | {mark} |"
+            if floors:
+                row += f" {check['floor']:,} |" if "floor" in check else " — |"
+            lines.append(row)
     if result.get("notes"):
         lines += ["", str(result["notes"])]
     return "\n".join([*lines, ""])

@@ -1,14 +1,16 @@
 """The plaintext baseline: the same SQLite settings and schema shape as ChatSeal's store, JSON
 content in clear, no keys, no encryption. What teams use today, minus ChatSeal's guarantees.
 
-Beside it, the sealed floor: the same store with only AES-GCM added, the least any sealed store
-can cost in CPython."""
+Beside it, two floors: the same store with only AES-GCM added (the least any sealed store can
+cost in CPython), and that plus one committed log row per append and read (the least a
+fail-closed audit log adds)."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +99,14 @@ class SealedFloorStore(PlainStore):
     read or append is measured against when the plaintext ratio is out of reach."""
 
     _TAIL = struct.Struct(">H52sQ")  # lp(item id) ‖ position; ids are "msg_" + 48 hex digits
+    _READ_BEGIN = "BEGIN"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.aead = AESGCM(os.urandom(32))
+
+    def _log(self, tenant: str, conversation_id: str, action: str) -> None:
+        """No log: the audited floor below adds one."""
 
     def _ad(self, tenant: str, conversation_id: str) -> bytes:
         return f"{tenant}/{conversation_id}".encode()
@@ -124,12 +130,13 @@ class SealedFloorStore(PlainStore):
             "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
             (tenant, conversation_id, row[1], item_id, "message", item.get("role"), sealed),
         )
+        self._log(tenant, conversation_id, "item.append")
         db.execute("COMMIT")
 
     def list(self, tenant: str, conversation_id: str, limit: int) -> list[dict[str, Any]]:
         """Read a page of sealed items, newest first: one decryption and one parse per item."""
         db = self.db
-        db.execute("BEGIN")
+        db.execute(self._READ_BEGIN)
         db.execute(
             "SELECT owner, metadata FROM conversations WHERE tenant_id = ? AND conversation_id = ?",
             (tenant, conversation_id),
@@ -139,6 +146,7 @@ class SealedFloorStore(PlainStore):
             "AND conversation_id = ? ORDER BY position DESC LIMIT ?",
             (tenant, conversation_id, limit + 1),
         ).fetchall()
+        self._log(tenant, conversation_id, "item.read")
         db.execute("COMMIT")
         base, pack, decrypt, loads = (
             self._ad(tenant, conversation_id),
@@ -150,3 +158,30 @@ class SealedFloorStore(PlainStore):
             loads(decrypt(sealed[:12], sealed[12:], base + pack(52, item_id.encode(), position)))
             for item_id, position, sealed, _, _ in rows[:limit]
         ]
+
+
+class AuditedFloorStore(SealedFloorStore):
+    """The sealed floor plus the least a fail-closed audit log costs: every append and read
+    commits one event row (JSON of about ChatSeal's event size) in its own transaction, so a
+    read is a write transaction too. No Merkle tree, hashing or signing (ChatSeal's sequencer
+    does those off the request path)."""
+
+    _READ_BEGIN = "BEGIN IMMEDIATE"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.db.execute("CREATE TABLE audit_queue (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        self._actor = {"tenant": "bench", "subject": os.urandom(32).hex(), "roles": ["user"]}
+
+    def _log(self, tenant: str, conversation_id: str, action: str) -> None:
+        event = {
+            "action": action,
+            "actor": self._actor,
+            "decision": {"reason": "owner", "result": "allow"},
+            "policy_version": "sha256:" + "0" * 64,
+            "request_id": "req_" + os.urandom(12).hex(),
+            "resource": {"conversation": conversation_id, "tenant": tenant},
+            "time": time.time(),
+            "type": action,
+        }
+        self.db.execute("INSERT INTO audit_queue (data) VALUES (?)", (orjson.dumps(event),))

@@ -43,6 +43,10 @@ def interleaved(
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def target(value: float, goal: str, met: bool) -> dict[str, Any]:
-    """The JSON shape of one target check."""
-    return {"value": round(value, 3), "target": goal, "met": bool(met)}
+def target(value: float, goal: str, met: bool, floor: float | None = None) -> dict[str, Any]:
+    """The JSON shape of one target check; `floor` is the value the least possible store with the
+    same guarantees reaches in the same run, where a benchmark measures one."""
+    check: dict[str, Any] = {"value": round(value, 3), "target": goal, "met": bool(met)}
+    if floor is not None:
+        check["floor"] = round(floor, 3)
+    return check
