@@ -6,6 +6,7 @@ Every log record emitted while the API tests run (ours, uvicorn's, the SDKs') is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import ssl
@@ -22,7 +23,7 @@ from openai import OpenAI
 from starlette.applications import Starlette
 
 from chatseal.api import build_app
-from chatseal.api.server import PeerCertH11Protocol
+from chatseal.api.server import http_protocol
 from chatseal.auth import token_service
 from chatseal.config import Config
 from chatseal.service import ChatSeal
@@ -111,6 +112,7 @@ def start_server(
     config_text: str = "",
     ssl_context: ssl.SSLContext | None = None,
     tenants: tuple[str, ...] = ("acme", "globex"),
+    protocol: type[asyncio.Protocol] | None = None,
 ) -> Live:
     """Initialise a home, create tenants, and serve it on a free loopback port in a thread."""
     write_config(home, config_text)
@@ -127,7 +129,7 @@ def start_server(
         app,
         log_config=None,
         log_level="debug",
-        http=PeerCertH11Protocol,
+        http=protocol or http_protocol(),
         ssl_context_factory=factory,
         lifespan="on",
     )

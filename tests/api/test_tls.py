@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chatseal.api.server import PeerCertH11Protocol, http_protocol
 from chatseal.auth import server_context
 
 from .certs import CertAuthority
@@ -22,6 +24,8 @@ roles = ["agent"]
 purpose = "billing"
 subject = "svc:billing"
 """
+# Both parsers `chatseal serve` can run: the one it picks here, and the pure-Python fallback.
+PROTOCOLS = [http_protocol(), PeerCertH11Protocol]
 TLS_ERRORS = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
 
 
@@ -61,8 +65,12 @@ def test_tls12_client_is_refused(tmp_path: Path, make_server: MakeServer) -> Non
         assert tls.version() == "TLSv1.3"
 
 
-def test_mtls_requires_a_trusted_certificate(tmp_path: Path, make_server: MakeServer) -> None:
-    """With a client CA, no certificate or one from another CA is refused; a mapped one is a principal."""
+@pytest.mark.parametrize("protocol", PROTOCOLS, ids=lambda p: p.__name__)
+def test_mtls_requires_a_trusted_certificate(
+    tmp_path: Path, make_server: MakeServer, protocol: type[asyncio.Protocol]
+) -> None:
+    """With a client CA, no certificate or one from another CA is refused; a mapped one is a
+    principal: with either HTTP parser (httptools when installed, h11 otherwise)."""
     ca = CertAuthority(tmp_path / "pki")
     rogue = CertAuthority(tmp_path / "rogue", name="Rogue CA")
     server_cert = ca.issue("server", server=True)
@@ -72,6 +80,7 @@ def test_mtls_requires_a_trusted_certificate(tmp_path: Path, make_server: MakeSe
     server = make_server(
         config_text=CONFIG,
         ssl_context=server_context(str(server_cert.cert), str(server_cert.key), str(ca.paths.cert)),
+        protocol=protocol,
     )
     url = server.url + "/v1/conversations"
     for context in (_client_context(ca), _client_context(ca, (impostor.cert, impostor.key))):

@@ -1,12 +1,16 @@
-"""Serving the app with uvicorn: our own TLS context, and the peer certificate handed to the app.
+"""Serving the app with uvicorn: our own TLS context, the peer certificate handed to the app, and
+one send per response.
 
 uvicorn builds no TLS 1.3-only context and never passes the client certificate to the app, so:
 - `ssl_context_factory` returns `chatseal.auth.mtls.server_context(...)` (TLS 1.3 minimum,
   CERT_REQUIRED against the configured client CA only);
-- `PeerCertH11Protocol` (uvicorn's `http=` protocol class) reads the verified certificate from
-  the TLS transport when the connection is made, and wraps the app for that connection so every
-  request's scope carries it as the ASGI TLS extension (`scope["extensions"]["tls"]`). A client
-  cannot forge that key: only the server builds the scope.
+- our protocol classes (uvicorn's `http=`) read the verified certificate from the TLS transport
+  when the connection is made, and wrap the app for that connection so every request's scope
+  carries it as the ASGI TLS extension (`scope["extensions"]["tls"]`). A client cannot forge that
+  key: only the server builds the scope.
+They also hand uvicorn a `CoalescingTransport`, so a response's headers and body leave in one
+write. `http_protocol()` picks uvicorn's httptools parser when the `httptools` package is
+installed (the `server` extra brings it), else its pure-Python h11 parser; both behave alike.
 With `--workers N`, uvicorn spawns N processes; each calls `app_factory`, which opens the home
 named by `CHATSEAL_HOME` once for that process.
 """
@@ -17,7 +21,7 @@ import asyncio
 import functools
 import os
 import ssl
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from starlette.applications import Starlette
@@ -25,6 +29,7 @@ from uvicorn.config import Config as UvicornConfig
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from chatseal.api.app import create_app
+from chatseal.api.coalescing import CoalescingTransport
 from chatseal.auth.mtls import server_context
 from chatseal.observability.logs import configure_logging
 
@@ -43,12 +48,21 @@ def _tls_extension(ssl_object: ssl.SSLObject) -> dict[str, Any] | None:
     }
 
 
-class PeerCertH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, plus the verified client certificate in each request's scope."""
+class _PeerCertProtocol:
+    """What both protocol classes add to uvicorn's: the peer certificate, and one write per turn.
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    A mixin ahead of uvicorn's protocol class in the MRO: `connection_made` wraps the transport
+    before uvicorn sees it, and wraps this connection's app when a client certificate is there.
+    """
+
+    app: Any
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Read the peer certificate where the TLS session is, once per connection."""
-        super().connection_made(transport)
+        wrapped = CoalescingTransport(
+            cast(asyncio.Transport, transport), asyncio.get_running_loop()
+        )
+        super().connection_made(wrapped)  # type: ignore[misc]
         ssl_object = transport.get_extra_info("ssl_object")
         tls = _tls_extension(ssl_object) if ssl_object is not None else None
         if tls is None:
@@ -61,6 +75,24 @@ class PeerCertH11Protocol(H11Protocol):
             await inner(scope, receive, send)
 
         self.app = with_certificate
+
+
+class PeerCertH11Protocol(_PeerCertProtocol, H11Protocol):
+    """uvicorn's h11 (pure-Python) protocol with the peer certificate and coalesced writes."""
+
+
+@functools.cache
+def http_protocol() -> type[asyncio.Protocol]:
+    """The protocol class `chatseal serve` uses: httptools' parser (C) when installed, else h11."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # the httptools package is missing: the pure-Python parser serves
+        return PeerCertH11Protocol
+
+    class PeerCertHttpToolsProtocol(_PeerCertProtocol, HttpToolsProtocol):
+        """uvicorn's httptools protocol with the peer certificate and coalesced writes."""
+
+    return PeerCertHttpToolsProtocol
 
 
 def _context_factory(
@@ -102,7 +134,7 @@ def uvicorn_config(
         host=host,
         port=port,
         workers=workers if workers > 1 else None,
-        http=PeerCertH11Protocol,
+        http=http_protocol(),
         ssl_context_factory=factory,
         log_level=log_level,
         # Our own structured, scrubbed pipeline (chatseal.observability.logs), not uvicorn's.
