@@ -152,3 +152,21 @@ def test_tampered_leaf_fails_verification(seal: ChatSeal, alice: Principal, home
             "UPDATE audit_leaves SET data = CAST(replace(CAST(data AS TEXT), 'allow', 'deny!') AS BLOB) WHERE idx = 1"
         )
     assert not seal.audit.verify().ok
+
+
+def test_actor_is_hashed_and_remembered_per_principal(seal: ChatSeal, alice: Principal) -> None:
+    """The subject appears only as its salted hash; a principal's actor is computed once, and a
+    principal with other roles or another credential gets its own."""
+    assert seal.audit is not None
+    first = seal.audit.actor(alice)
+    assert first is seal.audit.actor(Principal.of(alice.tenant, alice.subject, *alice.roles))
+    assert first["subject"].startswith("hs1:")
+    assert alice.subject not in str(first)
+    admin = seal.audit.actor(Principal.of(alice.tenant, alice.subject, "tenant_admin"))
+    assert admin["roles"] == ["tenant_admin"]
+    assert admin["subject"] == first["subject"]
+    token = seal.audit.actor(
+        Principal.of(alice.tenant, alice.subject, *alice.roles, credential_kind="token")
+    )
+    assert token["credential_kind"] == "token"
+    assert first["credential_kind"] != "token"

@@ -36,6 +36,7 @@ from chatseal.store import Store, StoreTx
 _SAFE = re.compile(r"[A-Za-z0-9._:/@+=-]{1,200}")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._:/@+=-]")
 _CREDENTIALS = {"token", "client_secret", "oidc", "mtls", "local", "none"}
+_ACTOR_CACHE_LIMIT = 4096
 KEY_FILE = "audit.key"
 SALT_FILE = "audit.salt"
 
@@ -91,6 +92,7 @@ class AuditTrail:
             witnesses=[open_witness(Path(d), clock) for d in settings.get("witness_dirs", [])],
             require_witness=bool(settings.get("require_witness", False)),
         )
+        self._actors: dict[tuple[str, str, frozenset[str], str], dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._second = -1
         self._second_text = ""
@@ -105,14 +107,26 @@ class AuditTrail:
         return self.signer_key.verifier
 
     def actor(self, principal: Principal) -> dict[str, Any]:
-        """The actor object of a principal: the subject only as a salted hash."""
+        """The actor object of a principal: the subject only as a salted hash.
+
+        Remembered per (tenant, subject, roles, credential kind), since an HTTP server builds a
+        session per request and the keyed hash is most of the cost. Read-only: events embed it.
+        """
         kind = principal.credential_kind if principal.credential_kind in _CREDENTIALS else "local"
-        return {
+        cache_key = (principal.tenant, principal.subject, principal.roles, kind)
+        found = self._actors.get(cache_key)
+        if found is not None:
+            return found
+        actor = {
             "tenant": token(principal.tenant),
             "subject": self.hasher.hash(principal.subject),
             "roles": sorted({token(role) for role in principal.roles}),
             "credential_kind": kind,
         }
+        if len(self._actors) >= _ACTOR_CACHE_LIMIT:
+            self._actors.clear()  # a crude bound: many distinct callers just recompute
+        self._actors[cache_key] = actor
+        return actor
 
     def event(
         self,
