@@ -11,6 +11,7 @@ import os
 import sqlite3
 import struct
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,44 +52,75 @@ class PlainStore:
 
     def append(self, tenant: str, conversation_id: str, item: dict[str, Any]) -> None:
         """Append one item: check the conversation, take the next position, insert, commit."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        row = db.execute(
+        position = self._open_append(tenant, conversation_id)
+        stored = {"id": "msg_" + os.urandom(24).hex(), "status": "completed", **item}
+        self._insert(tenant, conversation_id, position, stored, orjson.dumps(stored))
+
+    def list(self, tenant: str, conversation_id: str, limit: int) -> list[dict[str, Any]]:
+        """Read a page of items, newest first, as ChatSeal's list does."""
+        rows = self._read_page(tenant, conversation_id, limit, "item_id, item_type, role, content")
+        return [orjson.loads(row[3]) for row in rows[:limit]]
+
+    # -- the statements every store here shares ------------------------------------------------
+
+    _READ_BEGIN = "BEGIN"
+
+    def _log(self, tenant: str, conversation_id: str, action: str) -> None:
+        """No log here (the audited floor writes one row in each transaction)."""
+
+    def _open_append(self, tenant: str, conversation_id: str) -> int:
+        """BEGIN IMMEDIATE, check the conversation, and return the next position."""
+        self.db.execute("BEGIN IMMEDIATE")
+        row = self.db.execute(
             "SELECT owner, (SELECT coalesce(max(position), -1) + 1 FROM items WHERE "
             "tenant_id = c.tenant_id AND conversation_id = c.conversation_id) "
             "FROM conversations AS c WHERE tenant_id = ? AND conversation_id = ?",
             (tenant, conversation_id),
         ).fetchone()
-        stored = {"id": "msg_" + os.urandom(24).hex(), "status": "completed", **item}
-        db.execute(
+        return int(row[1])
+
+    def _insert(
+        self,
+        tenant: str,
+        conversation_id: str,
+        position: int,
+        stored: dict[str, Any],
+        content: bytes,
+    ) -> None:
+        """Insert one item row, log the append, and commit."""
+        self.db.execute(
             "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
             (
                 tenant,
                 conversation_id,
-                row[1],
+                position,
                 stored["id"],
                 "message",
-                item.get("role"),
-                orjson.dumps(stored),
+                stored.get("role"),
+                content,
             ),
         )
-        db.execute("COMMIT")
+        self._log(tenant, conversation_id, "item.append")
+        self.db.execute("COMMIT")
 
-    def list(self, tenant: str, conversation_id: str, limit: int) -> list[dict[str, Any]]:
-        """Read a page of items, newest first, as ChatSeal's list does."""
+    def _read_page(
+        self, tenant: str, conversation_id: str, limit: int, columns: str
+    ) -> Sequence[tuple[Any, ...]]:
+        """Check the conversation and read a page's rows, newest first, in one transaction."""
         db = self.db
-        db.execute("BEGIN")
+        db.execute(self._READ_BEGIN)
         db.execute(
             "SELECT owner, metadata FROM conversations WHERE tenant_id = ? AND conversation_id = ?",
             (tenant, conversation_id),
         ).fetchone()
         rows = db.execute(
-            "SELECT item_id, item_type, role, content FROM items WHERE tenant_id = ? AND "
-            "conversation_id = ? ORDER BY position DESC LIMIT ?",
+            f"SELECT {columns} FROM items WHERE tenant_id = ? "
+            "AND conversation_id = ? ORDER BY position DESC LIMIT ?",
             (tenant, conversation_id, limit + 1),
         ).fetchall()
+        self._log(tenant, conversation_id, "item.read")
         db.execute("COMMIT")
-        return [orjson.loads(row[3]) for row in rows[:limit]]
+        return rows
 
 
 class SealedFloorStore(PlainStore):
@@ -99,55 +131,29 @@ class SealedFloorStore(PlainStore):
     read or append is measured against when the plaintext ratio is out of reach."""
 
     _TAIL = struct.Struct(">H52sQ")  # lp(item id) ‖ position; ids are "msg_" + 48 hex digits
-    _READ_BEGIN = "BEGIN"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.aead = AESGCM(os.urandom(32))
-
-    def _log(self, tenant: str, conversation_id: str, action: str) -> None:
-        """No log: the audited floor below adds one."""
 
     def _ad(self, tenant: str, conversation_id: str) -> bytes:
         return f"{tenant}/{conversation_id}".encode()
 
     def append(self, tenant: str, conversation_id: str, item: dict[str, Any]) -> None:
         """Append one sealed item: the plaintext append with one AES-GCM encryption."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        row = db.execute(
-            "SELECT owner, (SELECT coalesce(max(position), -1) + 1 FROM items WHERE "
-            "tenant_id = c.tenant_id AND conversation_id = c.conversation_id) "
-            "FROM conversations AS c WHERE tenant_id = ? AND conversation_id = ?",
-            (tenant, conversation_id),
-        ).fetchone()
+        position = self._open_append(tenant, conversation_id)
         item_id = "msg_" + os.urandom(24).hex()
         stored = {"id": item_id, "status": "completed", **item}
         nonce = os.urandom(12)
-        ad = self._ad(tenant, conversation_id) + self._TAIL.pack(52, item_id.encode(), row[1])
+        ad = self._ad(tenant, conversation_id) + self._TAIL.pack(52, item_id.encode(), position)
         sealed = nonce + self.aead.encrypt(nonce, orjson.dumps(stored), ad)
-        db.execute(
-            "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-            (tenant, conversation_id, row[1], item_id, "message", item.get("role"), sealed),
-        )
-        self._log(tenant, conversation_id, "item.append")
-        db.execute("COMMIT")
+        self._insert(tenant, conversation_id, position, stored, sealed)
 
     def list(self, tenant: str, conversation_id: str, limit: int) -> list[dict[str, Any]]:
         """Read a page of sealed items, newest first: one decryption and one parse per item."""
-        db = self.db
-        db.execute(self._READ_BEGIN)
-        db.execute(
-            "SELECT owner, metadata FROM conversations WHERE tenant_id = ? AND conversation_id = ?",
-            (tenant, conversation_id),
-        ).fetchone()
-        rows = db.execute(
-            "SELECT item_id, position, content, item_type, role FROM items WHERE tenant_id = ? "
-            "AND conversation_id = ? ORDER BY position DESC LIMIT ?",
-            (tenant, conversation_id, limit + 1),
-        ).fetchall()
-        self._log(tenant, conversation_id, "item.read")
-        db.execute("COMMIT")
+        rows = self._read_page(
+            tenant, conversation_id, limit, "item_id, position, content, item_type, role"
+        )
         base, pack, decrypt, loads = (
             self._ad(tenant, conversation_id),
             self._TAIL.pack,
