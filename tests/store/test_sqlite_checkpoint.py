@@ -40,6 +40,23 @@ def test_request_connections_leave_checkpoints_to_the_thread(store: SqliteStore)
     assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
 
 
+def test_the_sequencer_connection_leaves_checkpoints_to_the_thread(store: SqliteStore) -> None:
+    """The audit sequencer commits under the writer lock: a checkpoint there would stall every
+    writer (it did: half of each integration's time), so its connection never checkpoints."""
+    db = store.audit_connection()
+    assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    for _ in range(300):  # about 1,500 WAL frames: past SQLite's default threshold of 1,000
+        with store.transaction(write=True) as tx:
+            append(tx, "t1", "c1", 1)
+    database = Path(store.path)
+    before = database.stat().st_size
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("INSERT INTO audit_queue (data) VALUES (?)", (b"{}",))
+    db.execute("COMMIT")
+    # A checkpoint would have copied the appended pages into the database file.
+    assert database.stat().st_size == before
+
+
 def test_wal_stays_bounded_under_steady_writes(store: SqliteStore) -> None:
     for _ in range(APPENDS):
         with store.transaction(write=True) as tx:

@@ -570,6 +570,9 @@ class SqliteStore:
         db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         db.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[self._synchronous]}")
         db.execute("PRAGMA secure_delete = ON")
+        # Checkpoints belong to the store's own thread: SQLite's default would run one inside the
+        # sequencer's commit, which holds the writer lock, and stall every writer meanwhile.
+        db.execute("PRAGMA wal_autocheckpoint = 0")
         with self._all_lock:
             self._all.append(db)
         return db
