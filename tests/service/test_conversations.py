@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from chatseal.errors import InvalidRequest, NotFound, PermissionDenied
@@ -245,3 +246,38 @@ def test_tenant_default_classification(seal: ChatSeal, alice: Principal) -> None
     assert s.conversations.create(classification="restricted").classification == "restricted"
     with pytest.raises(InvalidRequest):
         s.conversations.create(classification="secret")
+
+
+def test_list_json_is_the_list_object_serialised(seal: ChatSeal, alice: Principal) -> None:
+    """`list_json` (what the HTTP API sends) is byte for byte the serialised `list` object: for
+    any page, either order, an empty page, and prompt material visible or withheld."""
+    agent = seal.session(Principal.of("acme", "bot", "agent", purpose="support-bot"))
+    support = seal.session(Principal.of("acme", "ops", "support", purpose="support"))
+    conv = agent.conversations.create(
+        items=[
+            {"role": "system", "content": "SECRET PROMPT"},
+            {"role": "user", "content": "hi é ☃"},
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": "done"},
+            {"type": "reasoning", "summary": [], "weird": {"nested": [1, 2.5, None, True]}},
+        ]
+    )
+    items = agent.conversations.items
+    ids = [item["id"] for item in items.list(conv.id, order="asc").data]
+    cases = [
+        {},
+        {"order": "asc"},
+        {"limit": 2},
+        {"limit": 2, "after": ids[3]},
+        {"order": "asc", "after": ids[-1]},  # empty page: no first or last id
+        {"limit": 100},
+    ]
+    for reader in (agent, support):
+        for case in cases:
+            listed = reader.conversations.items.list(conv.id, **case).to_dict()  # type: ignore[arg-type]
+            raw = reader.conversations.items.list_json(conv.id, **case)  # type: ignore[arg-type]
+            assert raw == orjson.dumps(listed), case
+    withheld = orjson.loads(support.conversations.items.list_json(conv.id, order="asc"))
+    assert withheld["data"][0]["content"] == [] and "SECRET PROMPT" not in str(withheld)
+    with pytest.raises(NotFound):
+        seal.session(alice).conversations.items.list_json(conv.id)

@@ -47,7 +47,8 @@ from chatseal.service.maintenance import Maintenance
 from chatseal.service.regions import DEFAULT_REGION, RegionRouter, has_regions
 
 T = TypeVar("T")
-Operation = Callable[[Session, dict[str, str], QueryParams, dict[str, Any]], dict[str, Any]]
+# An operation answers a JSON object, or its JSON already serialised (a page of items).
+Operation = Callable[[Session, dict[str, str], QueryParams, dict[str, Any]], dict[str, Any] | bytes]
 
 
 @dataclass
@@ -127,14 +128,17 @@ def endpoint(
             path = {k: str(v) for k, v in request.path_params.items()}
             query = request.query_params
 
-            def work() -> dict[str, Any]:
+            def work() -> dict[str, Any] | bytes:
                 principal = st.authenticate(request)
                 st.limiter.take(f"{principal.tenant}\x00{principal.subject}")
                 doc = parse_json_object(raw, st.limits, required=body_required) if body else {}
                 check_items(doc.get("items"), st.limits)
                 return op(st.session(principal), path, query, doc)
 
-            return OrjsonResponse(await st.run(work))
+            answer = await st.run(work)
+            if isinstance(answer, bytes):
+                return Response(answer, media_type="application/json")
+            return OrjsonResponse(answer)
         except ChatSealError as exc:
             return error_response(exc)
         except Exception as exc:

@@ -10,7 +10,9 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
 
 from chatseal.crypto import DataKey, RecordAddress, open_records
 from chatseal.errors import InvalidRequest, NotFound, PermissionDenied
@@ -63,6 +65,15 @@ def _namespace(item: dict[str, Any]) -> str:
     if item.get("type") == "message" and item.get("role") in PROMPT_ROLES:
         return PROMPTS
     return CONTENT
+
+
+class _Page(NamedTuple):
+    """One opened page: each item's JSON, the ids at its ends, and whether more follow."""
+
+    items: list[bytes]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
 
 
 @dataclass
@@ -258,8 +269,22 @@ class Session:
         keys: _Keys,
         may_read_prompts: Callable[[], bool],
     ) -> list[dict[str, Any]]:
-        """Open a page of items; prompt material is withheld without prompts.read (asked only
-        when the page holds prompt material)."""
+        """Open a page of items; prompt material is withheld without prompts.read."""
+        return parse_json_many(
+            self.open_items_json(tenant_id, conversation_id, rows, keys, may_read_prompts)
+        )
+
+    def open_items_json(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        rows: Sequence[PageItem],
+        keys: _Keys,
+        may_read_prompts: Callable[[], bool],
+    ) -> list[bytes]:
+        """Open a page of items to their JSON (each record holds its item's JSON, sealed from
+        orjson); prompt material is withheld without prompts.read, asked only when the page
+        holds prompt material."""
         # The common page has no prompt role at all: one namespace, one batch. The scan runs in
         # C (map), since every page read pays it.
         if PROMPT_ROLES.isdisjoint(map(_ROLE, rows)):
@@ -267,7 +292,7 @@ class Session:
         prompts = [
             i for i, row in enumerate(rows) if row[4] in PROMPT_ROLES and row[3] == "message"
         ]
-        opened: list[dict[str, Any]] = [{} for _ in rows]
+        opened: list[bytes] = [b""] * len(rows)
         prompt_set = set(prompts)
         others = [i for i in range(len(rows)) if i not in prompt_set]
         batch = self._open_batch(
@@ -280,7 +305,7 @@ class Session:
                 tenant_id, conversation_id, [rows[i] for i in prompts], keys, PROMPTS
             )
         else:
-            batch = [_withheld(rows[i]) for i in prompts]
+            batch = [orjson.dumps(_withheld(rows[i])) for i in prompts]
         for index, item in zip(prompts, batch, strict=True):
             opened[index] = item
         return opened
@@ -292,11 +317,11 @@ class Session:
         rows: Sequence[PageItem],
         keys: _Keys,
         namespace: str,
-    ) -> list[dict[str, Any]]:
+    ) -> list[bytes]:
         if not rows:
             return []
         key, _ = keys.by_namespace.get(namespace) or keys.by_namespace[CONTENT]
-        return parse_json_many(open_records(key, tenant_id, conversation_id, rows))
+        return open_records(key, tenant_id, conversation_id, rows)
 
     def open_conversation(self, row: ConversationRow, keys: _Keys) -> Conversation:
         """Open a conversation's sealed metadata."""
@@ -574,6 +599,34 @@ class Items:
         include: Sequence[str] | None = None,
     ) -> ItemList:
         """Return a page of items in position order (`desc` by default, as OpenAI does)."""
+        _ = include  # items are stored whole, so every includable field is already present
+        page = self._page(conversation_id, after, limit, order)
+        return ItemList(parse_json_many(page.items), has_more=page.has_more)
+
+    def list_json(
+        self,
+        conversation_id: str,
+        *,
+        after: str | None = None,
+        limit: int = 20,
+        order: str = "desc",
+        include: Sequence[str] | None = None,
+    ) -> bytes:
+        """The page `list` returns, as the JSON of OpenAI's list object.
+
+        Each opened record already is its item's JSON (authenticated, and sealed from orjson's
+        output), so a server can send it without parsing and serialising it again; the bytes
+        equal `orjson.dumps(list(...).to_dict())`.
+        """
+        _ = include
+        page = self._page(conversation_id, after, limit, order)
+        tail = orjson.dumps(
+            {"first_id": page.first_id, "last_id": page.last_id, "has_more": page.has_more}
+        )
+        return b'{"object":"list","data":[' + b",".join(page.items) + b"]," + tail[1:]
+
+    def _page(self, conversation_id: str, after: str | None, limit: int, order: str) -> _Page:
+        """Read, decide, record and open one page (what `list` and `list_json` share)."""
         s = self._s
         if (
             not isinstance(limit, int)
@@ -583,7 +636,6 @@ class Items:
             raise InvalidRequest(f"'limit' must be between 1 and {MAX_LIST_LIMIT}", param="limit")
         if order not in ("asc", "desc"):
             raise InvalidRequest("'order' must be 'asc' or 'desc'", param="order")
-        _ = include  # items are stored whole, so every includable field is already present
         with s.guard("item.read", conversation=conversation_id), s.seal.audited_read() as tx:
             tenant = s.tenant(tx)
             # One store call (one round trip on PostgreSQL) reads the conversation, its keys and
@@ -613,14 +665,20 @@ class Items:
             s.record(
                 tx, "item.read", "item.read", conversation=conversation_id, item_count=len(page)
             )
-        data = s.open_items(
+        items = s.open_items_json(
             row.tenant_id,
             row.conversation_id,
             page,
             keys,
             lambda: s.may("prompts.read", s.resource(tenant, row)),
         )
-        return ItemList(data, has_more=len(rows) > limit)
+        # A page row's item id is its record's: the id is bound into the record's AD.
+        return _Page(
+            items,
+            page[0][0] if page else None,
+            page[-1][0] if page else None,
+            len(rows) > limit,
+        )
 
     def retrieve(self, item_id: str, *, conversation_id: str) -> dict[str, Any]:
         """Return one item."""
