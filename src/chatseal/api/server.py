@@ -81,18 +81,21 @@ class PeerCertH11Protocol(_PeerCertProtocol, H11Protocol):
     """uvicorn's h11 (pure-Python) protocol with the peer certificate and coalesced writes."""
 
 
-@functools.cache
-def http_protocol() -> type[asyncio.Protocol]:
-    """The protocol class `chatseal serve` uses: httptools' parser (C) when installed, else h11."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:  # the httptools package is missing: the pure-Python parser serves
-        return PeerCertH11Protocol
-
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # the httptools package is missing: the pure-Python parser serves
+    _PROTOCOL: type[asyncio.Protocol] = PeerCertH11Protocol
+else:
+    # At module level, not built on demand: `--workers N` pickles the class by its name.
     class PeerCertHttpToolsProtocol(_PeerCertProtocol, HttpToolsProtocol):
         """uvicorn's httptools protocol with the peer certificate and coalesced writes."""
 
-    return PeerCertHttpToolsProtocol
+    _PROTOCOL = PeerCertHttpToolsProtocol
+
+
+def http_protocol() -> type[asyncio.Protocol]:
+    """The protocol class `chatseal serve` uses: httptools' parser (C) when installed, else h11."""
+    return _PROTOCOL
 
 
 def _context_factory(
