@@ -16,7 +16,7 @@ from chatseal.crypto import (
     record_kek_version,
     seal_record,
 )
-from chatseal.crypto.envelope import MIN_RECORD_BYTES
+from chatseal.crypto.envelope import MIN_RECORD_BYTES, associated_data
 from chatseal.errors import IntegrityError
 
 KEY = DataKey(bytes(range(32)))
@@ -167,3 +167,22 @@ def test_a_tampered_row_fails_with_the_one_error(row: tuple[object, object, obje
     with pytest.raises(IntegrityError) as caught:
         open_records(KEY, "ten_a", "conv_a", [*good, row])
     assert str(caught.value) == "integrity check failed"
+
+
+def test_associated_data_bytes_are_pinned() -> None:
+    """The AD of format version 1, byte for byte as the module docstring spells it: every record
+    ever sealed depends on it, so no rewrite of its encoding may change one byte."""
+    header = b"\x01\x00\x00\x00\x07"  # version 1, KEK version 7
+    address = RecordAddress("ten_é", "conv_1", "msg_2", 258, "item")
+    assert associated_data(header, address) == (
+        b"chatseal.record"
+        + b"\x00\x06ten_\xc3\xa9"
+        + b"\x00\x06conv_1"
+        + header
+        + b"\x00\x05msg_2"
+        + b"\x00\x04item"
+        + b"\x00\x00\x00\x00\x00\x00\x01\x02"
+    )
+    record = seal_record(KEY, 7, address, b"x")
+    assert record[:5] == header
+    assert open_record(KEY, address, record) == b"x"

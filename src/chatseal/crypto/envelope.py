@@ -26,7 +26,6 @@ from chatseal.errors import IntegrityError
 
 FORMAT_VERSION = 1
 _HEADER = struct.Struct(">BI")
-_POSITION = struct.Struct(">Q")
 _DOMAIN = b"chatseal.record"
 MIN_RECORD_BYTES = _HEADER.size + NONCE_BYTES + TAG_BYTES
 
@@ -66,28 +65,19 @@ def _record_ad_tail(item_size: int, field_size: int) -> Callable[..., bytes]:
 
 
 def associated_data(header: bytes, address: RecordAddress) -> bytes:
-    """Return the AD for a record header at an address."""
-    return b"".join(
-        (
-            _conversation_prefix(address.tenant, address.conversation),
-            header,
-            _lp(address.item),
-            _lp(address.field),
-            _POSITION.pack(address.position),
-        )
+    """Return the AD for a record header at an address (the one spelling of it: `open_records`
+    packs the same bytes with the same packer, one record after another)."""
+    item, field = address.item.encode("utf-8"), _field_lp(address.field)
+    pack = _record_ad_tail(len(item), len(field))
+    return _conversation_prefix(address.tenant, address.conversation) + pack(
+        header, len(item), item, field, address.position
     )
 
 
 def seal_record(key: DataKey, kek_version: int, address: RecordAddress, plaintext: bytes) -> bytes:
     """Seal plaintext for one address under a data key wrapped by `kek_version`."""
     header = _HEADER.pack(FORMAT_VERSION, kek_version)
-    # The AD exactly as `associated_data` spells it, packed in one call: the append hot path.
-    item, field = address.item.encode("utf-8"), _field_lp(address.field)
-    pack = _record_ad_tail(len(item), len(field))
-    ad = _conversation_prefix(address.tenant, address.conversation) + pack(
-        header, len(item), item, field, address.position
-    )
-    return header + key.seal(plaintext, ad)
+    return header + key.seal(plaintext, associated_data(header, address))
 
 
 def record_kek_version(record: bytes) -> int:
