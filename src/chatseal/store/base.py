@@ -73,6 +73,9 @@ PageItem = tuple[str, int, bytes, str, "str | None"]
 A plain tuple, in the order opening a record needs its fields: the database drivers build plain
 tuples in C, where a named tuple would cost a Python call for each of a page's items."""
 
+PAGE_ITEM_COLUMNS = "item_id, position, sealed, item_type, role"
+"""The columns a backend selects for a `PageItem`, in its order (the same on every backend)."""
+
 
 class PageRead(NamedTuple):
     """What a listing reads in one call: the conversation, its wrapped keys and a page.

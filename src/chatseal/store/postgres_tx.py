@@ -29,6 +29,7 @@ from psycopg.pq import TransactionStatus
 
 from chatseal.errors import Conflict, StoreUnavailable
 from chatseal.store.base import (
+    PAGE_ITEM_COLUMNS,
     ClientRow,
     ConversationRow,
     DataKeyRow,
@@ -42,7 +43,6 @@ from chatseal.store.postgres_policy import POLICY_TABLES, PostgresPolicyTx
 _ITEM_COLUMNS = "tenant_id, conversation_id, position, item_id, item_type, role, created_at, sealed"
 # A listed page already knows its tenant and conversation: the rows need not carry them back.
 _PAGE_COLUMNS = "position, item_id, item_type, role, created_at, sealed"
-_LISTED_COLUMNS = "item_id, position, sealed, item_type, role"  # a PageItem
 _CONV_COLUMNS = "tenant_id, conversation_id, created_at, classification, owner_tag, metadata"
 _KEY_COLUMNS = "tenant_id, conversation_id, namespace, kek_version, wrapped, created_at"
 _CONV_SELECT = ", ".join(f"c.{c.strip()}" for c in _CONV_COLUMNS.split(","))
@@ -577,7 +577,7 @@ class PostgresTx(PostgresMinimisationTx, PostgresPolicyTx):
                 bound_sql = f"({_POSITION_OF_ITEM})"
                 after = conn.execute(_POSITION_OF_ITEM, bound)
             page = conn.execute(
-                f"SELECT {_LISTED_COLUMNS} FROM chatseal.items WHERE tenant_id = %s "
+                f"SELECT {PAGE_ITEM_COLUMNS} FROM chatseal.items WHERE tenant_id = %s "
                 f"AND conversation_id = %s AND position {op} {bound_sql} "
                 f"ORDER BY position {order} LIMIT %s",
                 (*args, *bound, limit),

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from chatseal.errors import ConfigError, Conflict, IntegrityError, StoreUnavailable
 from chatseal.store.base import (
+    PAGE_ITEM_COLUMNS,
     ClientRow,
     ConversationRow,
     DataKeyRow,
@@ -32,7 +33,6 @@ _SYNCHRONOUS = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTR
 _ITEM_COLUMNS = "tenant_id, conversation_id, position, item_id, item_type, role, created_at, sealed"
 # A listed page already knows its tenant and conversation: the rows need not carry them back.
 _PAGE_COLUMNS = "position, item_id, item_type, role, created_at, sealed"
-_LISTED_COLUMNS = "item_id, position, sealed, item_type, role"  # a PageItem
 _CONV_COLUMNS = "tenant_id, conversation_id, created_at, classification, owner_tag, metadata"
 _CONV_SELECT = ", ".join(f"c.{c.strip()}" for c in _CONV_COLUMNS.split(","))
 _KEY_COLUMNS = "tenant_id, conversation_id, namespace, kek_version, wrapped, created_at"
@@ -425,7 +425,7 @@ class SqliteTx(SqliteMinimisationTx, SqlitePolicyTx):
             if after_position is None:
                 return PageRead(found[0], found[1], [], after_found=False)
         items = self._page(
-            _LISTED_COLUMNS, tenant_id, conversation_id, after_position, limit, descending
+            PAGE_ITEM_COLUMNS, tenant_id, conversation_id, after_position, limit, descending
         )
         return PageRead(found[0], found[1], items, after_found=True)
 
