@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -31,6 +30,7 @@ from psycopg_pool import ConnectionPool
 from chatseal.errors import ConfigError
 from chatseal.store import registry
 from chatseal.store.postgres_tx import PostgresTx, mapped
+from chatseal.store.schema import migrations
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "PostgresTx", "parse_postgres_url"]
 
@@ -39,16 +39,7 @@ _MIGRATION_LOCK = int.from_bytes(b"chatseal", "big")
 _POOL_PARAMS = ("pool_min_size", "pool_max_size", "pool_timeout")
 
 
-def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("chatseal.store") / "migrations" / "postgres"
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
-    return sorted(found)
-
-
-SCHEMA_VERSION = max(version for version, _ in _migrations())
+SCHEMA_VERSION = max(version for version, _ in migrations("postgres"))
 
 
 def _is_superuser(conn: psycopg.Connection[Any]) -> bool:
@@ -147,7 +138,7 @@ class PostgresStore:
             try:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
                 current = self._version(conn)
-                pending = [(v, script) for v, script in _migrations() if v > current]
+                pending = [(v, script) for v, script in migrations("postgres") if v > current]
                 if pending and _is_superuser(conn):
                     # A superuser would own the tables (RLS never binds it) and the SECURITY
                     # DEFINER lookups would run as superuser: migrate as the owner role.

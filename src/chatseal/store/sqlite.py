@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,6 +24,7 @@ from chatseal.store.base import (
     PageRead,
     TenantRow,
 )
+from chatseal.store.schema import migrations
 from chatseal.store.sqlite_checkpoint import Checkpointer
 from chatseal.store.sqlite_minimisation import TENANT_TABLES, SqliteMinimisationTx
 from chatseal.store.sqlite_policy import POLICY_TABLES, SqlitePolicyTx
@@ -41,16 +41,7 @@ _KEY_SELECT = ", ".join(f"k.{c.strip()}" for c in _KEY_COLUMNS.split(","))
 _TENANT_COLUMNS = "tenant_id, name, created_at, settings, index_key, index_key_version"
 
 
-def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("chatseal.store") / "migrations" / "sqlite"
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
-    return sorted(found)
-
-
-SCHEMA_VERSION = max(version for version, _ in _migrations())
+SCHEMA_VERSION = max(version for version, _ in migrations("sqlite"))
 
 
 def parse_sqlite_url(url: str) -> tuple[Path, str]:
@@ -552,7 +543,7 @@ class SqliteStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             current = int(db.execute("PRAGMA user_version").fetchone()[0])
-            for version, script in _migrations():
+            for version, script in migrations("sqlite"):
                 if version > current:
                     for statement in _statements(script):
                         db.execute(statement)
