@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import jwt
 
+from chatseal.auth.jwt_decode import decode_claims, invalid_token
 from chatseal.errors import AuthenticationError, ConfigError
 from chatseal.model import Principal
 
@@ -174,10 +175,6 @@ class JwksCache:
         return None
 
 
-def _fail(reason: str) -> AuthenticationError:
-    return AuthenticationError(f"invalid access token: {reason}")
-
-
 class OidcVerifier:
     """Verify one issuer's tokens and map their claims to a principal."""
 
@@ -190,35 +187,26 @@ class OidcVerifier:
         cfg = self.config
         alg = header.get("alg")
         if alg not in cfg.algorithms:
-            raise _fail("algorithm not allowed")
+            raise invalid_token("algorithm not allowed")
         if cfg.token_type is not None and header.get("typ") != cfg.token_type:
-            raise _fail("wrong token type")
+            raise invalid_token("wrong token type")
         if "crit" in header:
-            raise _fail("unsupported header")
+            raise invalid_token("unsupported header")
         try:
             key = self.jwks.key(header.get("kid"))
         except ConfigError:
             raise AuthenticationError("the token issuer's keys are unavailable") from None
         if key is None:
-            raise _fail("unknown key")
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key,
-                algorithms=[str(alg)],
-                audience=cfg.audience,
-                issuer=cfg.issuer,
-                leeway=cfg.leeway_seconds,
-                options={"require": ["exp", "iss", "aud"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise _fail("expired") from None
-        except jwt.ImmatureSignatureError:
-            raise _fail("not yet valid") from None
-        except (jwt.InvalidAudienceError, jwt.InvalidIssuerError):
-            raise _fail("wrong audience or issuer") from None
-        except jwt.PyJWTError:
-            raise _fail("bad signature or claims") from None
+            raise invalid_token("unknown key")
+        claims = decode_claims(
+            token,
+            key,
+            algorithm=str(alg),
+            audience=cfg.audience,
+            issuer=cfg.issuer,
+            leeway=cfg.leeway_seconds,
+            require=("exp", "iss", "aud"),
+        )
         return self.principal(claims)
 
     def principal(self, claims: dict[str, Any]) -> Principal:
@@ -233,9 +221,9 @@ class OidcVerifier:
         if isinstance(scope, list):
             scope = " ".join(str(s) for s in scope)
         if not isinstance(tenant, str) or not tenant or not isinstance(subject, str) or not subject:
-            raise _fail("the tenant or subject claim is missing")
+            raise invalid_token("the tenant or subject claim is missing")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise _fail("the roles claim is not a list of strings")
+            raise invalid_token("the roles claim is not a list of strings")
         return Principal(
             tenant=tenant,
             subject=f"{cfg.issuer}#{subject}",

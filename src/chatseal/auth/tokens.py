@@ -16,8 +16,9 @@ from typing import Any
 
 import jwt
 
+from chatseal.auth.jwt_decode import decode_claims, invalid_token
 from chatseal.auth.signing import SigningKeys
-from chatseal.errors import AuthenticationError, InvalidRequest
+from chatseal.errors import InvalidRequest
 from chatseal.model import Principal, validate_tenant_name
 
 ALGORITHM = "EdDSA"
@@ -49,10 +50,6 @@ class TokenSettings:
     default_ttl_seconds: int = DEFAULT_TTL_SECONDS
     max_ttl_seconds: int = 86_400
     leeway_seconds: int = 30
-
-
-def _fail(reason: str) -> AuthenticationError:
-    return AuthenticationError(f"invalid access token: {reason}")
 
 
 class TokenService:
@@ -109,44 +106,34 @@ class TokenService:
     def verify(self, token: str) -> dict[str, Any]:
         """Return a valid token's claims, else AuthenticationError (never echoing the token)."""
         if len(token) > MAX_TOKEN_CHARS:
-            raise _fail("too long")
+            raise invalid_token("too long")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise _fail("malformed") from None
+            raise invalid_token("malformed") from None
         # RFC 8725 §3.1: the algorithm is ours to choose; `none` and every other value are refused.
         if header.get("alg") != ALGORITHM:
-            raise _fail("algorithm not allowed")
+            raise invalid_token("algorithm not allowed")
         if header.get("typ") != TOKEN_TYPE:
-            raise _fail("wrong token type")
+            raise invalid_token("wrong token type")
         if _FORBIDDEN_HEADERS & header.keys():
-            raise _fail("unsupported header")
+            raise invalid_token("unsupported header")
         kid = header.get("kid")
         if not isinstance(kid, str) or len(kid) > 64:
-            raise _fail("unknown key")
+            raise invalid_token("unknown key")
         key = self.keys.find(kid)  # jku, x5u and embedded jwk headers are ignored (RFC 8725 §3.10)
         if key is None:
-            raise _fail("unknown key")
+            raise invalid_token("unknown key")
         s = self.settings
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key.public,
-                algorithms=[ALGORITHM],
-                audience=s.audience,
-                issuer=s.issuer,
-                leeway=s.leeway_seconds,
-                options={"require": ["exp", "nbf", "iat", "iss", "aud", "sub"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise _fail("expired") from None
-        except jwt.ImmatureSignatureError:
-            raise _fail("not yet valid") from None
-        except (jwt.InvalidAudienceError, jwt.InvalidIssuerError):
-            raise _fail("wrong audience or issuer") from None
-        except jwt.PyJWTError:
-            raise _fail("bad signature or claims") from None
-        return claims
+        return decode_claims(
+            token,
+            key.public,
+            algorithm=ALGORITHM,
+            audience=s.audience,
+            issuer=s.issuer,
+            leeway=s.leeway_seconds,
+            require=("exp", "nbf", "iat", "iss", "aud", "sub"),
+        )
 
     def principal(self, claims: dict[str, Any]) -> Principal:
         """Build the principal a verified token speaks for."""
@@ -158,11 +145,11 @@ class TokenService:
             or not isinstance(subject, str)
             or not isinstance(scope, str)
         ):
-            raise _fail("missing claims")
+            raise invalid_token("missing claims")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise _fail("bad roles")
+            raise invalid_token("bad roles")
         if purpose is not None and not isinstance(purpose, str):
-            raise _fail("bad purpose")
+            raise invalid_token("bad purpose")
         client_id = claims.get("client_id")
         kind = "token" if client_id == CLI_CLIENT_ID else "client"
         return Principal(
