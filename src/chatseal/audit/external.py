@@ -8,9 +8,7 @@ different root means history was rewritten.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from chatseal.audit.checkpoint import Checkpoint, open_checkpoint
 from chatseal.audit.note import Verifier
 from chatseal.audit.tree import AuditTree
 from chatseal.errors import ChatSealError, IntegrityError, InvalidRequest
+from chatseal.files import replace_file
 
 _FILE = re.compile(r"^checkpoint-([0-9]{20})$")
 
@@ -48,22 +47,7 @@ class ExternalCheckpoints:
         """Write a checkpoint note as `checkpoint-<size>` (write, fsync, rename, fsync dir)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / f"checkpoint-{size:020d}"
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".checkpoint-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(note.encode())
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, self.mode)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        replace_file(target, note.encode(), mode=self.mode, fsync_dir=True)
         return target
 
     def sizes(self) -> list[int]:

@@ -11,14 +11,13 @@ straight from storage, 256 nodes at a time.
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from pathlib import Path
 
 from chatseal.audit.checkpoint import checkpoint_of
 from chatseal.audit.tree import AuditTree
 from chatseal.errors import IntegrityError, InvalidRequest
+from chatseal.files import replace_file
 
 TILE_WIDTH = 256
 TILE_HEIGHT = 8
@@ -43,15 +42,7 @@ def tile_path(level: int | str, n: int, width: int = TILE_WIDTH) -> str:
 def _write(root: Path, rel: str, data: bytes) -> None:
     target = root / rel
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tile-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_file(target, data, mode=0o644, fsync=False)
 
 
 def _tiles_at(size: int) -> list[tuple[int, int, int]]:

@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
 import json
-import os
 import struct
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from chatseal.audit import merkle
@@ -30,6 +27,7 @@ from chatseal.audit.checkpoint import Checkpoint, open_checkpoint
 from chatseal.audit.note import ALG_COSIGNATURE_V1, SIG_PREFIX, Signer, Verifier, parse_note
 from chatseal.clock import Clock, SystemClock
 from chatseal.errors import Conflict, IntegrityError, InvalidRequest
+from chatseal.files import exclusive_lock, replace_file
 
 
 def cosigned_message(body: str, timestamp: int) -> bytes:
@@ -112,33 +110,12 @@ class Witness:
 
     def _save(self, state: dict[str, tuple[int, bytes]]) -> None:
         data = {o: {"size": s, "root": base64.b64encode(r).decode()} for o, (s, r) in state.items()}
-        folder = self.state_path.parent
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".witness-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, sort_keys=True)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.state_path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        replace_file(
+            self.state_path, json.dumps(data, sort_keys=True).encode("utf-8"), fsync_dir=True
+        )
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        lock_path = self.state_path.with_name(self.state_path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+    def _locked(self) -> AbstractContextManager[None]:
+        return exclusive_lock(self.state_path.with_name(self.state_path.name + ".lock"))
 
     def last_size(self, origin: str) -> int:
         """Return the size this witness last cosigned for `origin` (0 if none)."""

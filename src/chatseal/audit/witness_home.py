@@ -17,6 +17,7 @@ from chatseal.audit.note import ALG_COSIGNATURE_V1, Signer, Verifier, check_name
 from chatseal.audit.witness import Witness
 from chatseal.clock import Clock
 from chatseal.errors import Conflict, InvalidRequest, NotInitialised
+from chatseal.files import write_secret_file
 
 
 def init_witness(directory: Path, name: str) -> Verifier:
@@ -26,9 +27,7 @@ def init_witness(directory: Path, name: str) -> Verifier:
     if key.exists():
         raise Conflict(f"{directory} already holds a witness")
     (directory / "logs").mkdir(parents=True, exist_ok=True)
-    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(base64.b64encode(os.urandom(32)) + b"\n")
+    write_secret_file(key, base64.b64encode(os.urandom(32)) + b"\n")
     (directory / "name").write_text(name + "\n", "utf-8")
     return open_witness(directory).verifier
 

@@ -8,16 +8,17 @@ guesses. Lookups go by client id; the hash is compared with `hmac.compare_digest
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from chatseal.auth.tokens import check_names
 from chatseal.errors import AuthenticationError, ConfigError, NotFound
+from chatseal.files import write_secret_file
 from chatseal.service import ChatSeal
 from chatseal.store.base import ClientRow
 
@@ -58,13 +59,8 @@ def load_pepper(home: Path, *, create: bool = False) -> bytes:
             raise ConfigError(
                 "no client pepper in the home: create a client first ('chatseal client create')"
             )
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secrets.token_bytes(32))
+        with contextlib.suppress(FileExistsError):  # another process created it first
+            write_secret_file(path, secrets.token_bytes(32))
     if path.stat().st_mode & 0o077:
         raise ConfigError(f"{path} must be readable by its owner only (chmod 600)")
     data = path.read_bytes()

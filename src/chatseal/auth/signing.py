@@ -8,14 +8,11 @@ re-reads the file when it changes, so a rotation reaches all of them without a r
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import json
-import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from chatseal.errors import ConfigError
+from chatseal.files import exclusive_lock, replace_file
 
 SIGNING_FILE = "token-signing.json"
 FILE_FORMAT = 1
@@ -124,26 +122,12 @@ class SigningKeys:
         self._stamp: tuple[int, int] | None = None
         self._checked = 0.0
 
-    @contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        lock_path = self.path.with_suffix(".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+    def _file_lock(self) -> AbstractContextManager[None]:
+        return exclusive_lock(self.path.with_suffix(".lock"))
 
     def _write(self, keys: list[SigningKey]) -> None:
         """Replace the file atomically; the temporary file is 0600 from its creation."""
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(_encode(keys))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        replace_file(self.path, _encode(keys))
 
     def ensure(self) -> None:
         """Create the key file with one key if there is none."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
 import json
 import os
 import threading
@@ -33,6 +32,7 @@ from chatseal.errors import (
     KeyVersionRetired,
     NotFound,
 )
+from chatseal.files import exclusive_lock, replace_file
 from chatseal.keys.base import KeyInfo, KeyVersion, WrappedKey
 
 KEYRING_FORMAT = 1
@@ -60,14 +60,6 @@ def parse_root_key(encoded: str) -> bytes:
     if len(raw) != KEY_BYTES:
         raise ConfigError("the root key must be base64 of 32 bytes")
     return raw
-
-
-def write_secret_file(path: Path, data: bytes) -> None:
-    """Create a file readable by its owner only (0600), refusing to overwrite one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
 
 
 @dataclass(frozen=True)
@@ -132,13 +124,8 @@ class LocalKeyManager:
         """Serialise writers across threads and processes (flock on a side file)."""
         with self._thread_lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+            with exclusive_lock(self._lock_path):
                 yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
 
     def _read(self) -> dict[str, Any]:
         if not self.path.exists():
@@ -153,13 +140,7 @@ class LocalKeyManager:
 
     def _write(self, doc: dict[str, Any]) -> None:
         """Replace the keyring atomically: write a 0600 temp file, fsync, rename."""
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(json.dumps(doc, sort_keys=True, indent=1).encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        replace_file(self.path, json.dumps(doc, sort_keys=True, indent=1).encode("utf-8"))
         self._doc = doc
         self._stamp = self._file_stamp()
         self._keks.clear()

@@ -30,6 +30,7 @@ from chatseal.audit.verify import VerifyReport, verify_log
 from chatseal.audit.witness_home import open_witness
 from chatseal.clock import Clock
 from chatseal.errors import AuditUnavailable
+from chatseal.files import write_secret_file
 from chatseal.model import Principal
 from chatseal.store import Store, StoreTx
 
@@ -52,10 +53,7 @@ def token(value: str) -> str:
 def _secret_file(path: Path, size: int) -> bytes:
     """Read a 0600 secret file, creating it with fresh random bytes the first time."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(base64.b64encode(os.urandom(size)) + b"\n")
+        write_secret_file(path, base64.b64encode(os.urandom(size)) + b"\n")
     return base64.b64decode(path.read_bytes().strip(), validate=True)
 
 

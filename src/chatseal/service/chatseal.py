@@ -314,7 +314,8 @@ def initialise_home(config: Config) -> list[str]:
 
     Returns what was done, for the CLI to print.
     """
-    from chatseal.keys.local import parse_root_key, write_secret_file
+    from chatseal.files import write_secret_file
+    from chatseal.keys.local import parse_root_key
 
     done: list[str] = []
     home = config.home

@@ -126,7 +126,7 @@ def verify_receipt(note: str, verifier: Verifier) -> dict[str, Any]:
 
 
 def _load_or_create_seed(home: Path) -> bytes:
-    from chatseal.keys.local import write_secret_file
+    from chatseal.files import write_secret_file
 
     path = home / KEY_FILE
     if not path.exists():
