@@ -8,22 +8,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from chatseal.audit.note import Verifier
 from chatseal.audit.proof import verify_receipt
-from chatseal.cli.main import cli
+
+from .conftest import invoker
 
 
 @pytest.fixture
 def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Invoke the CLI on a home with one tenant and a conversation of two messages."""
-    runner = CliRunner()
-    home = str(tmp_path / "home")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(cli, ["--home", home, *args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
+    invoke = invoker(tmp_path / "home")
 
     invoke("init")
     invoke("tenant", "create", "acme")

@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import jwt
 import pytest
-from click.testing import CliRunner
 
-from chatseal.cli.main import cli
 from chatseal.cli.token import parse_ttl
 
-Invoke = Callable[..., tuple[int, str, str]]
+from .conftest import Invoke, invoker
 
 
 @pytest.fixture
 def run(tmp_path: Path) -> Invoke:
     """Invoke the CLI on a home with tenant acme."""
-    runner = CliRunner()
-    home = str(tmp_path / "home")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(cli, ["--home", home, *args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
+    invoke = invoker(tmp_path / "home")
 
     invoke("init")
     invoke("tenant", "create", "acme")

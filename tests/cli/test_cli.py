@@ -10,22 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from chatseal.cli.main import cli
+
+from .conftest import invoker
 
 
 @pytest.fixture
 def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Invoke the CLI with a home under tmp_path; returns (exit code, stdout, stderr)."""
-    runner = CliRunner()
-    home = str(tmp_path / "home")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(cli, ["--home", home, *args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
+    return invoker(tmp_path / "home")
 
 
 def test_tour(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

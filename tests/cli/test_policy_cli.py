@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from chatseal.cli.main import cli
 from chatseal.policy import content_hash, default_policy_text
 
-Run = Callable[..., tuple[int, str, str]]
+from .conftest import Invoke as Run
+from .conftest import invoker
+
 CASES = Path(__file__).parent.parent / "policy" / "data" / "default_cases.toml"
 SAM = ("--tenant", "acme", "--subject", "sam", "--as-role", "security-admin")
 ANN = ("--tenant", "acme", "--subject", "ann", "--as-role", "approver")
@@ -24,11 +23,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Invoke the CLI on a fresh home with tenant acme; returns (exit code, stdout, stderr)."""
     home = str(tmp_path / "home")
     monkeypatch.setenv("CHATSEAL_HOME", home)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(cli, ["--home", home, *args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
+    invoke = invoker(home)
 
     assert invoke("init")[0] == 0
     assert invoke("tenant", "create", "acme")[0] == 0

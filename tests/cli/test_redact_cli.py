@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from chatseal.cli.main import cli
+from .conftest import invoker
 
 TEXT = "mail jane.roe@example.com or call +1 415 555 0132\nno personal data here\n"
 
@@ -17,14 +16,7 @@ TEXT = "mail jane.roe@example.com or call +1 415 555 0132\nno personal data here
 @pytest.fixture
 def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Invoke the CLI with a home under tmp_path and optional stdin; returns (code, out, err)."""
-    runner = CliRunner()
-    home = str(tmp_path / "home")
-
-    def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        result = runner.invoke(cli, ["--home", home, *args], input=stdin, catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
+    return invoker(tmp_path / "home")
 
 
 def test_redact_without_a_tenant(run) -> None:  # type: ignore[no-untyped-def]

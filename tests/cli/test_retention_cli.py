@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from chatseal.audit.note import Verifier
-from chatseal.cli.main import cli
 from chatseal.service.receipts import verify_receipt
+
+from .conftest import invoker
 
 DAY = 86_400
 
@@ -19,12 +19,7 @@ DAY = 86_400
 @pytest.fixture
 def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A home with tenant acme and one conversation; returns (code, stdout, stderr) per call."""
-    runner = CliRunner()
-    home = str(tmp_path / "home")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(cli, ["--home", home, *args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
+    invoke = invoker(tmp_path / "home")
 
     invoke("init")
     invoke("tenant", "create", "acme")
